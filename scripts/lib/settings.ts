@@ -1,0 +1,54 @@
+import { resolve } from "node:path";
+import { z } from "zod";
+import { ConfigError, parseConfig, type GatehouseConfig } from "../../src/config";
+
+/**
+ * The process-level settings of `npm start` (where to listen, where state
+ * lives) plus the worker's own GATEHOUSE_* settings, checked before workerd
+ * starts so a bad value stops startup with the variable's name.
+ */
+const processSchema = z.object({
+  GATEHOUSE_HOST: z.string().min(1).default("0.0.0.0"),
+  GATEHOUSE_PORT: z.coerce.number().int().min(0).max(65535).default(7000),
+  GATEHOUSE_DATA: z.string().min(1).default("./.data"),
+  GATEHOUSE_ADMIN_PASSWORD: z.string().optional(),
+  GATEHOUSE_SESSION_SECRET: z.string().min(32).optional(),
+});
+
+export interface ServeSettings {
+  host: string;
+  port: number;
+  dataDir: string;
+  adminPassword: string | undefined;
+  sessionSecret: string | undefined;
+  worker: GatehouseConfig;
+  /** The GATEHOUSE_* variables passed to the worker as string vars. */
+  workerVars: Record<string, string>;
+}
+
+export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(processSchema.shape)) {
+    const value = env[key];
+    if (value !== undefined && value !== "") picked[key] = value;
+  }
+  const parsed = processSchema.safeParse(picked);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(String(issue?.path[0] ?? "environment"), issue?.message ?? "invalid");
+  }
+  const worker = parseConfig(env);
+  const workerVars: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (key.startsWith("GATEHOUSE_") && !(key in processSchema.shape) && value !== undefined) workerVars[key] = value;
+  }
+  return {
+    host: parsed.data.GATEHOUSE_HOST,
+    port: parsed.data.GATEHOUSE_PORT,
+    dataDir: resolve(parsed.data.GATEHOUSE_DATA),
+    adminPassword: parsed.data.GATEHOUSE_ADMIN_PASSWORD,
+    sessionSecret: parsed.data.GATEHOUSE_SESSION_SECRET,
+    worker,
+    workerVars,
+  };
+}

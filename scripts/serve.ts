@@ -1,0 +1,42 @@
+/**
+ * `npm start`: builds the worker, applies the D1 migrations and serves
+ * Gatehouse in workerd until SIGINT/SIGTERM. Settings come from GATEHOUSE_*
+ * environment variables (see README); a bad one exits 2 naming it.
+ */
+import { ConfigError } from "../src/config";
+import { startGateway } from "./lib/gateway";
+import { readSettings } from "./lib/settings";
+
+async function main(): Promise<void> {
+  let settings;
+  try {
+    settings = readSettings(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`gatehouse: invalid setting ${error.message}`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const gateway = await startGateway(settings);
+  const shown = new URL(gateway.url);
+  if (settings.host !== "0.0.0.0") shown.hostname = settings.host;
+  console.log(`gatehouse: instance ${gateway.instanceId}`);
+  console.log(`gatehouse: listening on ${shown.origin} (data in ${settings.dataDir}, ollama at ${settings.worker.GATEHOUSE_OLLAMA})`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`gatehouse: ${signal} received, stopping`);
+    await gateway.dispose();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  console.error(`gatehouse: failed to start: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});

@@ -1,0 +1,28 @@
+import type { Limits } from "../governance/limits";
+
+export type Role = "admin" | "user" | "service";
+export type AccountStatus = "pending" | "active" | "disabled";
+export type CaptureMode = "full" | "hash" | "metadata";
+
+/** How the caller proved who they are. */
+export type CredentialKind = "key" | "basic" | "body" | "session";
+
+/**
+ * Who is calling, as established by authentication and checked by
+ * authorization. Set on c.var.principal for every authenticated request; the
+ * governance, audit and inference steps read it and nothing else.
+ */
+export interface Principal {
+  userId: string;
+  username: string;
+  role: Role;
+  via: CredentialKind;
+  /** The API key used, or null for password and session credentials. */
+  keyId: string | null;
+  /** Effective limits: the owner's, narrowed (never widened) by the key's scope. */
+  limits: Limits;
+  /** Models that send prompts off the box (`:cloud`) are refused unless allowed. */
+  allowCloudModels: boolean;
+  /** The user's audit capture mode, or null for the global default. */
+  captureMode: CaptureMode | null;
+}

@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * Every setting Gatehouse reads, parsed once with zod. The same schema is used
+ * by scripts/serve.ts before workerd starts (so a bad value stops startup with
+ * the variable's name) and by the worker on its first request (fail closed).
+ */
+
+const positiveInt = (fallback: number) =>
+  z.coerce.number().int().positive().default(fallback);
+
+const optionalPositiveInt = z
+  .union([z.literal(""), z.coerce.number().int().positive()])
+  .optional()
+  .transform((v) => (v === "" || v === undefined ? null : v));
+
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-]+:\d{1,5}$|^\[[0-9a-fA-F:]+\]:\d{1,5}$/, "must be host:port");
+
+export const configSchema = z.object({
+  GATEHOUSE_OLLAMA: hostPort.default("127.0.0.1:11434"),
+  GATEHOUSE_MAX_INFLIGHT: positiveInt(4),
+  GATEHOUSE_MAX_QUEUE: positiveInt(256),
+  GATEHOUSE_QUEUE_TIMEOUT: positiveInt(120),
+  GATEHOUSE_RETENTION_DAYS: optionalPositiveInt,
+  /** Largest request body accepted, in bytes (images make chat bodies big). */
+  GATEHOUSE_MAX_BODY_BYTES: positiveInt(8 * 1024 * 1024),
+  /** Seconds allowed for a client to send its whole request body. */
+  GATEHOUSE_BODY_TIMEOUT: positiveInt(30),
+  /** Seconds to wait for Ollama's first byte (a cold model load can be slow). */
+  GATEHOUSE_FIRST_BYTE_TIMEOUT: positiveInt(300),
+  /** Seconds to wait for Ollama to accept the connection and answer a probe. */
+  GATEHOUSE_CONNECT_TIMEOUT: positiveInt(5),
+  GATEHOUSE_DEFAULT_MODEL: z.string().min(1).default("llama3.2:latest"),
+});
+
+export type GatehouseConfig = z.infer<typeof configSchema>;
+export type ConfigVariable = keyof GatehouseConfig;
+
+export class ConfigError extends Error {
+  constructor(readonly variable: string, detail: string) {
+    super(`${variable}: ${detail}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the GATEHOUSE_* variables; throws ConfigError naming the first bad one. */
+export function parseConfig(source: Record<string, unknown>): GatehouseConfig {
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const value = source[key];
+    // An empty string means "not set" for every variable.
+    if (value !== undefined && value !== "") picked[key] = value;
+  }
+  const result = configSchema.safeParse(picked);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new ConfigError(String(issue?.path[0] ?? "config"), issue?.message ?? "invalid");
+  }
+  return result.data;
+}
+
+const cache = new WeakMap<object, GatehouseConfig>();
+
+/** The worker's config, parsed once per env object (once per isolate). */
+export function configFrom(env: object): GatehouseConfig {
+  let config = cache.get(env);
+  if (!config) {
+    config = parseConfig(env as Record<string, unknown>);
+    cache.set(env, config);
+  }
+  return config;
+}

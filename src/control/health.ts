@@ -1,0 +1,11 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import { probeOllama } from "../inference/upstream";
+import { version } from "../version";
+
+/** GET /health: no credentials, says whether Gatehouse and Ollama answer. */
+export async function health(c: Context<AppEnv>): Promise<Response> {
+  const config = c.var.config;
+  const up = await probeOllama({ ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA }, config.GATEHOUSE_CONNECT_TIMEOUT * 1000);
+  return c.json({ status: up ? "ok" : "degraded", upstream: { ollama: up ? "up" : "down" }, version });
+}

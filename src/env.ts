@@ -1,0 +1,38 @@
+import type { Principal } from "./auth/principal";
+import type { GatehouseConfig } from "./config";
+
+/**
+ * The bindings workerd gives the worker (declared in wrangler.toml and passed
+ * by scripts/serve.ts) and the variables each request carries through the
+ * pipeline. One type for the whole Hono context.
+ */
+export interface Bindings {
+  DB: D1Database;
+  /** Ollama on the inference box, reached only through this service binding. */
+  OLLAMA: Fetcher;
+  /** The console's static pages (public/). */
+  ASSETS: Fetcher;
+  USER_LIMITER: DurableObjectNamespace;
+  ADMISSION: DurableObjectNamespace;
+  ATTEMPTS: DurableObjectNamespace;
+  /** Signs session JWTs; a secret binding, generated into GATEHOUSE_DATA when not given. */
+  SESSION_SECRET: string;
+  /** The GATEHOUSE_* settings as plain string vars; parsed by src/config.ts. */
+  [setting: `GATEHOUSE_${string}`]: string | undefined;
+}
+
+export interface Variables {
+  requestId: string;
+  config: GatehouseConfig;
+  /** The client's address as workerd saw the socket (never a client-set header). */
+  clientAddress: string;
+  /** The request body, parsed once by the json-body middleware. */
+  jsonBody: unknown;
+  /** The authenticated caller; set by the authenticate middleware. */
+  principal: Principal;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

@@ -1,0 +1,120 @@
+/**
+ * The one error vocabulary. Every failure a client can see is one of these
+ * codes, mapped to its HTTP status here and nowhere else, and rendered in one
+ * JSON shape by src/app.ts's onError (the OpenAI shape on /v1 routes).
+ */
+
+export const errorStatus = {
+  invalid_json: 400,
+  invalid_request: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  password_change_required: 403,
+  account_disabled: 403,
+  account_pending: 403,
+  model_not_allowed: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  export_required: 409,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  request_timeout: 408,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  too_many_concurrent: 429,
+  too_many_attempts: 429,
+  internal_error: 500,
+  upstream_unavailable: 502,
+  overloaded: 503,
+  audit_unavailable: 503,
+  limiter_unavailable: 503,
+  upstream_timeout: 504,
+} as const;
+
+export type ErrorCode = keyof typeof errorStatus;
+export type ErrorStatus = (typeof errorStatus)[ErrorCode];
+
+/** The message a client sees when the thrower gave none; never an exception's text. */
+const defaultMessage: Record<ErrorCode, string> = {
+  invalid_json: "The request body is not valid JSON.",
+  invalid_request: "The request is invalid.",
+  unauthenticated: "Authentication is required.",
+  forbidden: "You are not allowed to do this.",
+  password_change_required: "Change your password before doing anything else.",
+  account_disabled: "This account is disabled.",
+  account_pending: "This account is waiting for an administrator's approval.",
+  model_not_allowed: "This model is not allowed for you.",
+  not_found: "Not found.",
+  method_not_allowed: "Method not allowed.",
+  export_required: "Export this user's audit trail before deleting them.",
+  conflict: "This conflicts with the current state.",
+  payload_too_large: "The request body is too large.",
+  unsupported_media_type: "The request body must be application/json.",
+  request_timeout: "The request was not received in time.",
+  rate_limited: "Too many requests; slow down.",
+  quota_exceeded: "Your token quota is used up.",
+  too_many_concurrent: "Too many requests in flight at once.",
+  too_many_attempts: "Too many failed attempts; try again later.",
+  internal_error: "Internal error.",
+  upstream_unavailable: "The model server is unavailable.",
+  overloaded: "The model server is busy; try again later.",
+  audit_unavailable: "The audit log cannot be written; request refused.",
+  limiter_unavailable: "The rate limiter cannot answer; request refused.",
+  upstream_timeout: "The model server did not answer in time.",
+};
+
+export interface GatehouseErrorOptions {
+  message?: string;
+  /** Seconds, sent as Retry-After. */
+  retryAfter?: number;
+  headers?: Record<string, string>;
+}
+
+/** An expected failure. Thrown anywhere in the pipeline, rendered by onError. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  readonly status: ErrorStatus;
+  readonly retryAfter: number | undefined;
+  readonly headers: Record<string, string>;
+
+  constructor(code: ErrorCode, options: GatehouseErrorOptions = {}) {
+    super(options.message ?? defaultMessage[code]);
+    this.name = "GatehouseError";
+    this.code = code;
+    this.status = errorStatus[code];
+    this.retryAfter = options.retryAfter;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** OpenAI's error `type` for each status, so SDKs raise the matching exception. */
+function openAiType(status: number): string {
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 429) return "rate_limit_error";
+  if (status >= 500) return "api_error";
+  return "invalid_request_error";
+}
+
+export type ErrorDialect = "gatehouse" | "openai";
+
+export function errorBody(error: GatehouseError, requestId: string, dialect: ErrorDialect): unknown {
+  if (dialect === "openai") {
+    return { error: { message: error.message, type: openAiType(error.status), param: null, code: error.code } };
+  }
+  return { error: { code: error.code, message: error.message, request_id: requestId } };
+}
+
+/** Builds the Response for an error; used by onError and by code outside Hono. */
+export function errorResponse(error: GatehouseError, requestId: string, dialect: ErrorDialect): Response {
+  const headers = new Headers(error.headers);
+  headers.set("Content-Type", "application/json; charset=utf-8");
+  headers.set("X-Request-Id", requestId);
+  if (error.retryAfter !== undefined) headers.set("Retry-After", String(Math.max(1, Math.ceil(error.retryAfter))));
+  if (error.status === 401 && !headers.has("WWW-Authenticate")) {
+    headers.set("WWW-Authenticate", 'Bearer realm="gatehouse", Basic realm="gatehouse", charset="UTF-8"');
+  }
+  return new Response(JSON.stringify(errorBody(error, requestId, dialect)), { status: error.status, headers });
+}

@@ -1,0 +1,65 @@
+import { GatehouseError } from "../errors";
+
+/**
+ * The one way out to Ollama: the OLLAMA service binding. The request is built
+ * here from parts we chose — the path comes from the route table, the headers
+ * are a fresh set — so no client Authorization, Cookie or X-Forwarded-* header
+ * and no client-built path can reach the upstream.
+ */
+
+export interface UpstreamCall {
+  method: "GET" | "POST" | "DELETE" | "HEAD";
+  /** An allowlisted upstream path, e.g. "/api/chat". Never the client's path. */
+  path: string;
+  body?: unknown;
+  /** Aborts the upstream call, e.g. when the client goes away. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamTarget {
+  ollama: Fetcher;
+  /** host:port of Ollama; sent as the Host Ollama expects (it refuses non-loopback hosts). */
+  address: string;
+  firstByteTimeoutMs: number;
+}
+
+export async function callOllama(target: UpstreamTarget, call: UpstreamCall): Promise<Response> {
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), target.firstByteTimeoutMs);
+  const signal = call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal;
+  const headers = new Headers({ Accept: "application/json, application/x-ndjson, text/event-stream" });
+  let body: string | undefined;
+  if (call.body !== undefined) {
+    headers.set("Content-Type", "application/json");
+    body = JSON.stringify(call.body);
+  }
+  try {
+    // fetch resolves once Ollama sends its headers, which it does with its
+    // first streamed chunk (or the whole answer when not streaming).
+    return await target.ollama.fetch(`http://${target.address}${call.path}`, {
+      method: call.method,
+      headers,
+      body,
+      signal,
+    });
+  } catch (error) {
+    if (timeout.signal.aborted) throw new GatehouseError("upstream_timeout");
+    if (call.signal?.aborted) throw error;
+    throw new GatehouseError("upstream_unavailable", { retryAfter: 5 });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Asks Ollama whether it is up, within a short deadline. */
+export async function probeOllama(target: Omit<UpstreamTarget, "firstByteTimeoutMs">, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await target.ollama.fetch(`http://${target.address}/api/version`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await response.body?.cancel();
+    return response.ok;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,58 @@
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { fileURLToPath } from "node:url";
+import { defineConfig } from "vitest/config";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+/**
+ * Two projects:
+ * - workers: tests that run inside workerd with the real D1, Durable Objects
+ *   and the OLLAMA binding pointed at the simulator (started in global setup);
+ * - node: pure unit tests, the simulator's own test, and end-to-end tests that
+ *   start `npm start` as a child process.
+ * Files run one at a time: the machine has two cores, and the simulator is
+ * shared, so parallel files would only fight over both.
+ */
+export default defineConfig({
+  test: {
+    root,
+    fileParallelism: false,
+    projects: [
+      {
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: `${root}/wrangler.toml` },
+            miniflare: {
+              serviceBindings: {
+                OLLAMA: { external: { address: `127.0.0.1:${inject<number>("ollamaPort")}`, http: {} } },
+              },
+              bindings: {
+                GATEHOUSE_OLLAMA: `127.0.0.1:${inject<number>("ollamaPort")}`,
+                SESSION_SECRET: "test-session-secret-that-is-long-enough-0123456789",
+                TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
+              },
+            },
+          })),
+        ],
+        test: {
+          name: "workers",
+          root,
+          include: ["test/integration/**/*.test.ts"],
+          setupFiles: ["test/integration/setup/apply-migrations.ts"],
+          globalSetup: ["test/integration/setup/ollama-simulator.ts"],
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: "node",
+          root,
+          include: ["test/unit/**/*.test.ts", "test/e2e/**/*.test.ts", "test/browser/**/*.test.ts"],
+          environment: "node",
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});

@@ -1,5 +1,6 @@
 import type { Principal } from "./auth/principal";
 import type { GatehouseConfig } from "./config";
+import type { Settlement } from "./inference/exchange";
 
 /**
  * The bindings workerd gives the worker (declared in wrangler.toml and passed
@@ -30,6 +31,10 @@ export interface Variables {
   jsonBody: unknown;
   /** The authenticated caller; set by the authenticate middleware. */
   principal: Principal;
+  /** Hooks run once when a forwarded response ends (release slots, charge tokens, complete audit). */
+  settlement: Settlement;
+  /** When the request arrived (ms epoch), for latency and time to first byte. */
+  receivedAt: number;
 }
 
 export interface AppEnv {

@@ -2,30 +2,35 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { consolePages } from "./control/console-pages";
 import { health } from "./control/health";
-import { ollamaRoutes } from "./inference/ollama-routes";
-import { loadConfig } from "./middleware/load-config";
-import { requestId } from "./middleware/request-id";
-import { renderError } from "./middleware/render-error";
 import { GatehouseError } from "./errors";
+import { inspectRequest } from "./inference/inspect";
+import { inferenceRoutes } from "./inference/routes";
+import { openExchange } from "./middleware/exchange";
+import { jsonBody } from "./middleware/json-body";
+import { loadConfig } from "./middleware/load-config";
+import { renderError } from "./middleware/render-error";
+import { requestId } from "./middleware/request-id";
 
 /**
- * The whole request pipeline, in order. Read top to bottom:
- *
- *   request-id -> config -> limits (size, time) -> [authenticate -> authorize
- *   -> admit -> audit "started"] -> forward -> stream back -> settle
- *
- * The bracketed steps are mounted per route group as they are built.
+ * The whole request pipeline, in order. Read top to bottom.
  */
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.use(requestId());
-  app.use(loadConfig());
+  app.use(requestId()); //                  every response carries X-Request-Id
+  app.use(loadConfig()); //                 settings parsed once; a bad one fails closed
 
   app.get("/health", health);
 
-  // Inference: the Ollama-native surface.
-  app.route("/", ollamaRoutes());
+  // Inference: every route in src/inference/route-table.ts, each through these steps.
+  app.route(
+    "/",
+    inferenceRoutes((route) => [
+      openExchange(), //                    settle hooks run exactly once, whatever happens
+      ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []), // size, time, media type
+      inspectRequest(route), //             schema, model policy, GPU ceilings
+    ]),
+  );
 
   // The console: static pages from public/.
   app.get("*", consolePages);

@@ -33,6 +33,12 @@ export const configSchema = z.object({
   /** Seconds to wait for Ollama to accept the connection and answer a probe. */
   GATEHOUSE_CONNECT_TIMEOUT: positiveInt(5),
   GATEHOUSE_DEFAULT_MODEL: z.string().min(1).default("llama3.2:latest"),
+  /** Largest options.num_ctx a caller may ask for; more is refused (400). */
+  GATEHOUSE_MAX_NUM_CTX: positiveInt(32768),
+  /** Largest num_predict / max_tokens; more (or -1, unbounded) is clamped to this. */
+  GATEHOUSE_MAX_NUM_PREDICT: positiveInt(8192),
+  /** Longest keep_alive in seconds; more (or negative, forever) is clamped to this. */
+  GATEHOUSE_MAX_KEEP_ALIVE: positiveInt(1800),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

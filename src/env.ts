@@ -33,6 +33,12 @@ export interface Variables {
   principal: Principal;
   /** Hooks run once when a forwarded response ends (release slots, charge tokens, complete audit). */
   settlement: Settlement;
+  /** The validated (and ceiling-clamped) body to forward, if the route takes one. */
+  upstreamBody: Record<string, unknown> | undefined;
+  /** The model the request names, if any. */
+  model: string | null;
+  /** Whether the answer will be streamed. */
+  streamed: boolean;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
 }

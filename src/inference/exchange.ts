@@ -46,6 +46,8 @@ export type SettleHook = (result: ExchangeResult) => Promise<void> | void;
 export class Settlement {
   private readonly hooks: SettleHook[] = [];
   private settled = false;
+  /** Set when a relayed response takes over settling (at the end of its stream). */
+  claimed = false;
 
   add(hook: SettleHook): void {
     this.hooks.push(hook);

@@ -1,36 +1,46 @@
 import type { Context } from "hono";
-import type { z } from "zod";
 import type { AppEnv } from "../env";
-import { validated } from "../middleware/validate";
-import { callOllama } from "./upstream";
+import { relay } from "./relay";
+import { OllamaReader, OpenAiReader } from "./translators";
+import { callOllama, type UpstreamCall } from "./upstream";
 
-export interface ForwardSpec {
-  method: "GET" | "POST" | "DELETE";
-  /** The upstream path, taken from the route table. */
-  path: string;
-  schema?: z.ZodType | undefined;
-}
+export type Dialect = "ollama" | "openai";
 
 /** Response headers worth passing back; everything else from upstream is dropped. */
 const passedHeaders = ["Content-Type"];
 
 /**
- * Validates the body, calls Ollama and streams its answer back as it arrives:
- * the upstream body is handed to the client unbuffered, so NDJSON chunks and
- * a client's disconnect flow through workerd untouched.
+ * Calls Ollama and relays its answer as it arrives. From here on the relay
+ * owns the exchange: it settles it (once) when the stream ends, fails or the
+ * client goes away, and waitUntil keeps that work alive after the client has
+ * gone.
  */
-export async function forward(c: Context<AppEnv>, spec: ForwardSpec): Promise<Response> {
-  const body = spec.schema ? validated(spec.schema, c.var.jsonBody) : undefined;
+export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "signal">, dialect: Dialect): Promise<Response> {
   const config = c.var.config;
   const upstream = await callOllama(
     { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
-    { method: spec.method, path: spec.path, body, signal: c.req.raw.signal },
+    { ...call, signal: c.req.raw.signal },
   );
+  const settlement = c.var.settlement;
+  settlement.claimed = true;
+  let settled!: () => void;
+  c.executionCtx.waitUntil(new Promise<void>((resolve) => (settled = resolve)));
+  const body = relay({
+    upstream,
+    reader: dialect === "openai" ? new OpenAiReader() : new OllamaReader(),
+    receivedAt: c.var.receivedAt,
+    clientSignal: c.req.raw.signal,
+    onEnd: (result) => void settlement.settle(result).finally(settled),
+  });
   const headers = new Headers();
   for (const name of passedHeaders) {
     const value = upstream.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
   headers.set("X-Request-Id", c.var.requestId);
-  return new Response(upstream.body, { status: upstream.status, headers });
+  for (const [name, value] of c.res.headers) {
+    // Headers earlier steps set on the context (RateLimit-*, say) go out too.
+    if (/^ratelimit-/i.test(name)) headers.set(name, value);
+  }
+  return new Response(body, { status: upstream.status, headers });
 }

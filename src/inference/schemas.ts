@@ -43,3 +43,62 @@ export const generateBody = z.looseObject({
 
 export type ChatBody = z.infer<typeof chatBody>;
 export type GenerateBody = z.infer<typeof generateBody>;
+
+const embedInput = z.union([z.string(), z.array(z.string()).max(10_000)]);
+
+export const embedBody = z.looseObject({
+  model: modelName,
+  input: embedInput,
+  options: options.optional(),
+  keep_alive: keepAlive.optional(),
+});
+
+export const embeddingsBody = z.looseObject({
+  model: modelName,
+  prompt: z.string(),
+  options: options.optional(),
+  keep_alive: keepAlive.optional(),
+});
+
+/** /api/show: `model`, or the older `name`. */
+export const showBody = z
+  .looseObject({ model: modelName.optional(), name: modelName.optional() })
+  .refine((body) => body.model !== undefined || body.name !== undefined, { message: "model is required", path: ["model"] });
+
+/** Admin model management: the model (or source/destination) names are checked, the rest passes. */
+export const pullBody = z.looseObject({ model: modelName.optional(), name: modelName.optional() });
+export const copyBody = z.looseObject({ source: modelName, destination: modelName });
+export const deleteBody = z.looseObject({ model: modelName.optional(), name: modelName.optional() });
+
+const openAiMessage = z.looseObject({ role: z.string().min(1).max(64) });
+
+export const openAiChatBody = z.looseObject({
+  model: modelName,
+  messages: z.array(openAiMessage).min(1).max(100_000),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: z.number().int().nullable().optional(),
+  max_completion_tokens: z.number().int().nullable().optional(),
+});
+
+export const openAiCompletionBody = z.looseObject({
+  model: modelName,
+  prompt: z.union([z.string(), z.array(z.string())]),
+  stream: z.boolean().optional(),
+  stream_options: z.looseObject({ include_usage: z.boolean().optional() }).nullable().optional(),
+  max_tokens: z.number().int().nullable().optional(),
+});
+
+export const openAiEmbeddingsBody = z.looseObject({
+  model: modelName,
+  input: z.union([z.string(), z.array(z.string()).max(10_000), z.array(z.number()), z.array(z.array(z.number()))]),
+});
+
+/** The original script API: credentials in the body, the model optional. */
+export const legacyChatBody = z.looseObject({
+  auth: z.strictObject({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }).optional(),
+  model: modelName.optional(),
+  messages: z.array(chatMessage).min(1).max(100_000),
+  options: options.optional(),
+  keep_alive: keepAlive.optional(),
+});

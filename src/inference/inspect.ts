@@ -1,0 +1,43 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { validated } from "../middleware/validate";
+import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
+import { assertModelAllowed } from "./model-policy";
+import { modelOf, type RouteSpec } from "./route-table";
+
+/**
+ * Checks what a request asks for before anything is admitted or forwarded:
+ * the body against its schema, the model against the caller's allowed list
+ * and the cloud rule, the GPU ceilings. Leaves the body to forward and the
+ * model in the context for the limiter and the audit record.
+ */
+export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
+  return async function inspectRequest(c, next) {
+    let body: Record<string, unknown> | undefined;
+    if (route.body) {
+      body = validated(route.body, c.var.jsonBody) as Record<string, unknown>;
+      rejectRedirectFields(body);
+      if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
+      body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);
+    }
+    const model = modelOf(body) ?? c.req.param("id") ?? null;
+    if (model !== null && c.var.principal) assertModelAllowed(c.var.principal, model);
+    for (const name of modelsNamedBy(body)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
+    c.set("upstreamBody", body);
+    c.set("model", model);
+    c.set("streamed", body ? body.stream !== false && (route.dialect === "ollama" || body.stream === true) : false);
+    await next();
+  };
+}
+
+/** POST /chat → Ollama's /api/chat: the credentials never travel on, the answer is one JSON. */
+function legacyToChat(body: Record<string, unknown>, defaultModel: string): Record<string, unknown> {
+  const { auth: _credentials, ...rest } = body;
+  return { ...rest, model: rest.model ?? defaultModel, stream: false };
+}
+
+/** /api/copy names two models; both must be allowed. */
+function modelsNamedBy(body: Record<string, unknown> | undefined): string[] {
+  if (!body) return [];
+  return [body.source, body.destination].filter((value): value is string => typeof value === "string");
+}

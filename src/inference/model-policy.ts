@@ -1,0 +1,38 @@
+import { GatehouseError } from "../errors";
+import type { Principal } from "../auth/principal";
+
+/**
+ * Which models a caller may use. The allowed list is a set of globs (`*`
+ * any run of characters, `?` one), from the user's limits narrowed by the
+ * key's scope. Models that run off the box (Ollama's `:cloud` and `-cloud`
+ * tags send prompts to ollama.com) are refused unless an admin allowed them.
+ */
+
+export function globMatches(glob: string, name: string): boolean {
+  const pattern = glob.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${pattern}$`, "i").test(name);
+}
+
+/** Ollama resolves a bare name to `:latest`; policy must see the same name. */
+export function canonicalModel(name: string): string {
+  return name.includes(":") ? name : `${name}:latest`;
+}
+
+export function isCloudModel(name: string): boolean {
+  const tag = canonicalModel(name).split(":").pop() ?? "";
+  return tag === "cloud" || tag.endsWith("-cloud");
+}
+
+export function modelAllowed(principal: Principal, name: string): boolean {
+  if (isCloudModel(name) && !principal.allowCloudModels) return false;
+  const allowed = principal.limits.models;
+  if (allowed === null) return true;
+  const canonical = canonicalModel(name);
+  return allowed.some((glob) => globMatches(glob, name) || globMatches(glob, canonical));
+}
+
+export function assertModelAllowed(principal: Principal, name: string): void {
+  if (!modelAllowed(principal, name)) {
+    throw new GatehouseError("model_not_allowed", { message: `The model "${name}" is not allowed for you.` });
+  }
+}

@@ -1,0 +1,72 @@
+import type { z } from "zod";
+import {
+  chatBody,
+  copyBody,
+  deleteBody,
+  embedBody,
+  embeddingsBody,
+  generateBody,
+  legacyChatBody,
+  openAiChatBody,
+  openAiCompletionBody,
+  openAiEmbeddingsBody,
+  pullBody,
+  showBody,
+} from "./schemas";
+
+/**
+ * The allowlist. Every route that can reach Ollama is a row here, with the
+ * upstream path it maps to; a path that is not here is a 404 and never
+ * forwarded. The upstream path is taken from this table, never from the
+ * client's URL.
+ *
+ * Groups, which key scopes can allow or deny:
+ * - inference: runs the model; admitted by the limiter and the GPU queue;
+ * - metadata: lists and describes models; cheap, not queued;
+ * - admin: model management; admins only.
+ */
+export type EndpointGroup = "inference" | "metadata" | "admin";
+export type Dialect = "ollama" | "openai";
+/** Listings whose entries are filtered down to the models the caller may use. */
+export type Listing = "tags" | "ps" | "openai-models";
+
+export interface RouteSpec {
+  method: "GET" | "POST" | "DELETE" | "HEAD";
+  path: string;
+  upstreamPath: string;
+  group: EndpointGroup;
+  dialect: Dialect;
+  body?: z.ZodType;
+  listing?: Listing;
+  /** The original script API: auth in the body (stripped), default model, never streamed. */
+  legacy?: boolean;
+}
+
+export const routeTable: RouteSpec[] = [
+  { method: "POST", path: "/api/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: chatBody },
+  { method: "POST", path: "/api/generate", upstreamPath: "/api/generate", group: "inference", dialect: "ollama", body: generateBody },
+  { method: "POST", path: "/api/embed", upstreamPath: "/api/embed", group: "inference", dialect: "ollama", body: embedBody },
+  { method: "POST", path: "/api/embeddings", upstreamPath: "/api/embeddings", group: "inference", dialect: "ollama", body: embeddingsBody },
+  { method: "POST", path: "/api/show", upstreamPath: "/api/show", group: "metadata", dialect: "ollama", body: showBody },
+  { method: "GET", path: "/api/tags", upstreamPath: "/api/tags", group: "metadata", dialect: "ollama", listing: "tags" },
+  { method: "GET", path: "/api/ps", upstreamPath: "/api/ps", group: "metadata", dialect: "ollama", listing: "ps" },
+  { method: "GET", path: "/api/version", upstreamPath: "/api/version", group: "metadata", dialect: "ollama" },
+  { method: "POST", path: "/api/pull", upstreamPath: "/api/pull", group: "admin", dialect: "ollama", body: pullBody },
+  { method: "POST", path: "/api/push", upstreamPath: "/api/push", group: "admin", dialect: "ollama", body: pullBody },
+  { method: "POST", path: "/api/create", upstreamPath: "/api/create", group: "admin", dialect: "ollama", body: pullBody },
+  { method: "POST", path: "/api/copy", upstreamPath: "/api/copy", group: "admin", dialect: "ollama", body: copyBody },
+  { method: "DELETE", path: "/api/delete", upstreamPath: "/api/delete", group: "admin", dialect: "ollama", body: deleteBody },
+  { method: "POST", path: "/v1/chat/completions", upstreamPath: "/v1/chat/completions", group: "inference", dialect: "openai", body: openAiChatBody },
+  { method: "POST", path: "/v1/completions", upstreamPath: "/v1/completions", group: "inference", dialect: "openai", body: openAiCompletionBody },
+  { method: "POST", path: "/v1/embeddings", upstreamPath: "/v1/embeddings", group: "inference", dialect: "openai", body: openAiEmbeddingsBody },
+  { method: "POST", path: "/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: legacyChatBody, legacy: true },
+  { method: "GET", path: "/v1/models", upstreamPath: "/v1/models", group: "metadata", dialect: "openai", listing: "openai-models" },
+];
+
+/** The model a body names, for policy and audit. */
+export function modelOf(body: unknown): string | null {
+  if (typeof body !== "object" || body === null) return null;
+  const record = body as Record<string, unknown>;
+  const name = record.model ?? record.name;
+  return typeof name === "string" ? name : null;
+}

@@ -1,0 +1,34 @@
+import { Hono, type MiddlewareHandler } from "hono";
+import { every } from "hono/combine";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { forward } from "./forward";
+import { filteredListing } from "./listings";
+import { modelAllowed } from "./model-policy";
+import { routeTable, type RouteSpec } from "./route-table";
+
+/** The pipeline steps a route runs before its handler; app.ts decides them and their order. */
+export type StepsFor = (route: RouteSpec) => MiddlewareHandler<AppEnv>[];
+
+/** Mounts every allowlisted route with the steps app.ts gives it. */
+export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  for (const route of routeTable) {
+    routes.on(route.method, route.path, every(...stepsFor(route)), (c) => handle(c, route));
+  }
+  // One model: the id is a model name, validated, and checked against the caller's list.
+  const modelRoute: RouteSpec = { method: "GET", path: "/v1/models/:id{.+}", upstreamPath: "/v1/models", group: "metadata", dialect: "openai" };
+  routes.get(modelRoute.path, every(...stepsFor(modelRoute)), async (c) => {
+    const id = c.req.param("id") ?? "";
+    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*(:[A-Za-z0-9._\-]+)?$/.test(id) || (c.var.principal && !modelAllowed(c.var.principal, id))) {
+      throw new GatehouseError("not_found", { message: `The model "${id.slice(0, 200)}" does not exist.` });
+    }
+    return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
+  });
+  return routes;
+}
+
+function handle(c: Parameters<typeof forward>[0], route: RouteSpec): Promise<Response> {
+  if (route.listing) return filteredListing(c, route.upstreamPath, route.listing);
+  return forward(c, { method: route.method, path: route.upstreamPath, body: c.var.upstreamBody }, route.dialect);
+}

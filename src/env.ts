@@ -1,6 +1,9 @@
 import type { Principal } from "./auth/principal";
 import type { GatehouseConfig } from "./config";
 import type { Settlement } from "./inference/exchange";
+import type { AdmissionHandle } from "./governance/admission";
+import type { AdmissionQueue } from "./governance/admission-queue";
+import type { UserLimiter } from "./governance/user-limiter";
 
 /**
  * The bindings workerd gives the worker (declared in wrangler.toml and passed
@@ -13,8 +16,8 @@ export interface Bindings {
   OLLAMA: Fetcher;
   /** The console's static pages (public/). */
   ASSETS: Fetcher;
-  USER_LIMITER: DurableObjectNamespace;
-  ADMISSION: DurableObjectNamespace;
+  USER_LIMITER: DurableObjectNamespace<UserLimiter>;
+  ADMISSION: DurableObjectNamespace<AdmissionQueue>;
   ATTEMPTS: DurableObjectNamespace;
   /** Signs session JWTs; a secret binding, generated into GATEHOUSE_DATA when not given. */
   SESSION_SECRET: string;
@@ -33,6 +36,8 @@ export interface Variables {
   principal: Principal;
   /** Hooks run once when a forwarded response ends (release slots, charge tokens, complete audit). */
   settlement: Settlement;
+  /** This request's slots (user and GPU); set by admit. release() runs from settlement. */
+  admission: AdmissionHandle;
   /** The validated (and ceiling-clamped) body to forward, if the route takes one. */
   upstreamBody: Record<string, unknown> | undefined;
   /** The model the request names, if any. */

@@ -1,0 +1,130 @@
+import type { TokenUsage } from "../inference/exchange";
+import { GatehouseError } from "../errors";
+import type { AdmissionQueue, EnterInput, EnterResult } from "./admission-queue";
+import { leaseRenewMs, maxHoldMs } from "./lease";
+import type { Limits } from "./limits";
+import type { RateInfo } from "./token-bucket";
+import type { Decision } from "./user-policy";
+import type { UserLimiter } from "./user-limiter";
+
+/**
+ * One request's admission, seen from the worker: it takes the user's slot and
+ * a place on the GPU from the two Durable Objects, keeps both leases alive
+ * while the request lives, and gives them back exactly once through
+ * release(). The worker keeps no limiter state of its own: every count lives
+ * in the Durable Objects, which are the serialization point.
+ *
+ * Fail closed: if either object cannot answer, the request is refused with
+ * 503 limiter_unavailable and never forwarded.
+ */
+export interface AdmissionHandle {
+  /** The user's rate bucket after this request (the RateLimit-* headers), or null when unlimited. */
+  readonly rate: RateInfo | null;
+  /**
+   * Frees the user's concurrency slot and the GPU slot and charges the tokens
+   * the upstream reported (null when it reported none). Call it once, when the
+   * response has ended, failed, or the client went away; later calls are no-ops.
+   */
+  release(usage?: TokenUsage | null): Promise<void>;
+}
+
+type Stub<T extends Rpc.DurableObjectBranded> = DurableObjectStub<T>;
+
+export class Admission implements AdmissionHandle {
+  rate: RateInfo | null = null;
+  /** Resolves once released (or once renewing gave up); keeps the request's context alive until then. */
+  readonly done: Promise<void>;
+  private markDone!: () => void;
+  private userHeld = false;
+  private queueState: "none" | "waiting" | "held" = "none";
+  private released: Promise<void> | null = null;
+  private heartbeat: ReturnType<typeof setInterval> | undefined;
+  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly limiter: Stub<UserLimiter>,
+    private readonly queue: Stub<AdmissionQueue>,
+    private readonly leaseId: string,
+  ) {
+    this.done = new Promise<void>((resolve) => (this.markDone = resolve));
+  }
+
+  /** Rate, concurrency, quota: throws 429 with the refusing limit's headers, or 503 if the limiter fails. */
+  async acquireUser(limits: Limits): Promise<void> {
+    const decision = await this.call<Decision>(() => this.limiter.acquire({ leaseId: this.leaseId, limits }));
+    if (!decision.ok) {
+      throw new GatehouseError(decision.code, { retryAfter: decision.retryAfter, headers: rateLimitHeaders(decision.rate) });
+    }
+    this.userHeld = true;
+    this.rate = decision.rate;
+    this.startRenewing();
+  }
+
+  /** Waits for a place on the GPU in fair order; throws 503 overloaded when full or past the deadline. */
+  async enterQueue(request: Omit<EnterInput, "leaseId">): Promise<void> {
+    this.queueState = "waiting";
+    const result = await this.call<EnterResult>(() => this.queue.enter({ ...request, leaseId: this.leaseId }));
+    if (result.ok) this.queueState = "held";
+    else this.queueState = "none";
+    if (this.released) {
+      // Released while waiting (the client went away): give back a slot granted meanwhile.
+      if (result.ok) await this.queue.release(this.leaseId).catch(() => {});
+      throw new GatehouseError("overloaded");
+    }
+    if (!result.ok) {
+      throw new GatehouseError("overloaded", { retryAfter: result.retryAfter, headers: this.rate ? rateLimitHeaders(this.rate) : {} });
+    }
+  }
+
+  release(usage: TokenUsage | null = null): Promise<void> {
+    this.released ??= this.settle(usage);
+    return this.released;
+  }
+
+  private async settle(usage: TokenUsage | null): Promise<void> {
+    this.stopRenewing();
+    const calls: Promise<unknown>[] = [];
+    if (this.queueState !== "none") calls.push(this.queue.release(this.leaseId));
+    if (this.userHeld) calls.push(this.limiter.release(this.leaseId, usage));
+    const outcomes = await Promise.allSettled(calls);
+    if (outcomes.some((outcome) => outcome.status === "rejected")) {
+      // The leases lapse on their own (alarm); the charge is lost, which we log.
+      console.error(JSON.stringify({ level: "error", event: "admission_release_failed", request_id: this.leaseId }));
+    }
+    this.markDone();
+  }
+
+  private async call<T>(rpc: () => PromiseLike<T>): Promise<T> {
+    try {
+      return await rpc();
+    } catch {
+      throw new GatehouseError("limiter_unavailable", { retryAfter: 5 });
+    }
+  }
+
+  private startRenewing(): void {
+    this.heartbeat = setInterval(() => {
+      if (this.userHeld) void this.limiter.renew(this.leaseId).catch(() => false);
+      if (this.queueState === "held") void this.queue.renew(this.leaseId).catch(() => false);
+    }, leaseRenewMs);
+    this.holdTimer = setTimeout(() => {
+      // A request this old is stuck: stop renewing so its leases lapse, and let its context go.
+      this.stopRenewing();
+      this.markDone();
+    }, maxHoldMs);
+  }
+
+  private stopRenewing(): void {
+    clearInterval(this.heartbeat);
+    clearTimeout(this.holdTimer);
+  }
+}
+
+/** RateLimit-Limit / -Remaining / -Reset (IETF draft field names, as API.md promises). */
+export function rateLimitHeaders(info: RateInfo): Record<string, string> {
+  return {
+    "RateLimit-Limit": String(info.limit),
+    "RateLimit-Remaining": String(info.remaining),
+    "RateLimit-Reset": String(info.reset),
+  };
+}

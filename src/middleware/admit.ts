@@ -1,0 +1,66 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { Admission, rateLimitHeaders } from "../governance/admission";
+import { admissionQueueName } from "../governance/admission-queue";
+
+/**
+ * The admit step: the authenticated user's own Durable Object decides first
+ * (rate -> concurrency -> quota; 429), then the global queue gives the request
+ * a place on the GPU in fair order (503 overloaded when full or too slow).
+ * A limiter that cannot answer refuses (503 limiter_unavailable): fail closed.
+ *
+ * The settle side is c.var.admission.release(usage), hooked onto the
+ * exchange's Settlement, so it runs exactly once whether the answer ends,
+ * fails, is refused, or the client goes away. Needs openExchange() and
+ * authenticate before it.
+ */
+export function admit(): MiddlewareHandler<AppEnv> {
+  return async function admit(c, next) {
+    const { principal, settlement } = c.var;
+    if (!principal) throw new GatehouseError("unauthenticated");
+    // Without a settlement nothing would give the slots back: a wiring bug, refuse (500).
+    if (!settlement) throw new Error("admit() must run after openExchange()");
+
+    const admission = openAdmission(c);
+    c.set("admission", admission);
+    settlement.add((result) => admission.release(result.usage));
+    // Keeps the request's context alive until the slots are given back, even after the client left.
+    c.executionCtx.waitUntil(admission.done);
+
+    await admission.acquireUser(principal.limits);
+    if (admission.rate) {
+      for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
+    }
+    await waitForSlot(c, admission);
+    await next();
+  };
+}
+
+function openAdmission(c: Context<AppEnv>): Admission {
+  try {
+    const users = c.env.USER_LIMITER;
+    const queue = c.env.ADMISSION;
+    return new Admission(
+      users.get(users.idFromName(c.var.principal.userId)),
+      queue.get(queue.idFromName(admissionQueueName)),
+      c.var.requestId,
+    );
+  } catch {
+    throw new GatehouseError("limiter_unavailable", { retryAfter: 5 });
+  }
+}
+
+/** Waits in the fair queue; a client that leaves while waiting gives its place (and user slot) back. */
+async function waitForSlot(c: Context<AppEnv>, admission: Admission): Promise<void> {
+  const { principal } = c.var;
+  const signal = c.req.raw.signal;
+  const leave = () => void admission.release(null);
+  signal.addEventListener("abort", leave);
+  try {
+    if (signal.aborted) throw new GatehouseError("overloaded");
+    await admission.enterQueue({ userId: principal.userId, username: principal.username, service: principal.role === "service" });
+  } finally {
+    signal.removeEventListener("abort", leave);
+  }
+}

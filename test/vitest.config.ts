@@ -29,6 +29,12 @@ export default defineConfig({
               bindings: {
                 GATEHOUSE_OLLAMA: `127.0.0.1:${inject<number>("ollamaPort")}`,
                 SESSION_SECRET: "test-session-secret-that-is-long-enough-0123456789",
+                // The smallest PBKDF2 count allowed: tests sign in hundreds of times (one test checks the default).
+                GATEHOUSE_PBKDF2_ITERATIONS: "1000",
+                // Small GPU gate so the governance tests reach "full" and the deadline quickly.
+                GATEHOUSE_MAX_INFLIGHT: "2",
+                GATEHOUSE_MAX_QUEUE: "16",
+                GATEHOUSE_QUEUE_TIMEOUT: "4",
                 TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
               },
             },

@@ -1,0 +1,39 @@
+import { describe, expect, test } from "vitest";
+import { defaultLimits, type Limits } from "../../../src/governance/limits";
+import { charge } from "../../../src/governance/quota-window";
+import { decide, emptyLimiterState, usageReport, type LimiterState } from "../../../src/governance/user-policy";
+
+const now = Date.parse("2026-11-24T12:00:00Z");
+const limits = (overrides: Partial<Limits> = {}): Limits => ({ ...defaultLimits, ...overrides });
+
+describe("a user's admission decision", () => {
+  test("checks rate first: an empty bucket is rate_limited even when also at the concurrency cap", () => {
+    const state: LimiterState = { bucket: { tokens: 0, at: now }, usage: null, leases: { a: now + 1, b: now + 1 } };
+    expect(decide(state, limits(), now)).toMatchObject({ ok: false, code: "rate_limited" });
+  });
+
+  test("then concurrency, then quota", () => {
+    const busy: LimiterState = { bucket: null, usage: charge(null, 50, now), leases: { a: now + 1, b: now + 1 } };
+    expect(decide(busy, limits({ dailyTokens: 10 }), now)).toMatchObject({ ok: false, code: "too_many_concurrent" });
+    const idle: LimiterState = { ...busy, leases: {} };
+    expect(decide(idle, limits({ dailyTokens: 10 }), now)).toMatchObject({
+      ok: false, code: "quota_exceeded", retryAfter: 12 * 3600, rate: { limit: 10, remaining: 0, reset: 12 * 3600 },
+    });
+  });
+
+  test("an admission takes one token and reports what is left", () => {
+    const decision = decide(emptyLimiterState(), limits(), now);
+    expect(decision).toMatchObject({ ok: true, bucket: { tokens: 9, at: now }, rate: { limit: 10, remaining: 9, reset: 6 } });
+  });
+
+  test("no limits at all admits without headers", () => {
+    const none = limits({ rpm: null, burst: null, concurrency: null });
+    expect(decide(emptyLimiterState(), none, now)).toEqual({ ok: true, bucket: null, rate: null });
+  });
+
+  test("the usage report rolls windows and counts held slots", () => {
+    const state: LimiterState = { bucket: null, usage: charge(null, 42, now - 86_400_000), leases: { a: now + 1 } };
+    const report = usageReport(state, limits({ monthlyTokens: 1000 }), now);
+    expect(report).toMatchObject({ inflight: 1, concurrency: 2, day: { used: 0, limit: null }, month: { used: 42, limit: 1000 } });
+  });
+});

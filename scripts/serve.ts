@@ -4,6 +4,7 @@
  * environment variables (see README); a bad one exits 2 naming it.
  */
 import { ConfigError } from "../src/config";
+import { firstAdminMessage } from "./lib/first-admin";
 import { startGateway } from "./lib/gateway";
 import { readSettings } from "./lib/settings";
 
@@ -22,6 +23,8 @@ async function main(): Promise<void> {
   const shown = new URL(gateway.url);
   if (settings.host !== "0.0.0.0") shown.hostname = settings.host;
   console.log(`gatehouse: instance ${gateway.instanceId}`);
+  const firstAdmin = firstAdminMessage(gateway.firstAdmin);
+  if (firstAdmin) console.log(firstAdmin);
   console.log(`gatehouse: listening on ${shown.origin} (data in ${settings.dataDir}, ollama at ${settings.worker.GATEHOUSE_OLLAMA})`);
 
   let stopping = false;

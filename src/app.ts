@@ -1,15 +1,21 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
+import { accountRoutes } from "./control/account-routes";
+import { adminUsersRoutes } from "./control/admin-users-routes";
+import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
 import { health } from "./control/health";
 import { GatehouseError } from "./errors";
 import { inspectRequest } from "./inference/inspect";
 import { inferenceRoutes } from "./inference/routes";
+import { authenticate } from "./middleware/authenticate";
+import { authorize } from "./middleware/authorize";
 import { openExchange } from "./middleware/exchange";
 import { jsonBody } from "./middleware/json-body";
 import { loadConfig } from "./middleware/load-config";
 import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
+import { sameOrigin } from "./middleware/same-origin";
 
 /**
  * The whole request pipeline, in order. Read top to bottom.
@@ -28,9 +34,19 @@ export function createApp(): Hono<AppEnv> {
     inferenceRoutes((route) => [
       openExchange(), //                    settle hooks run exactly once, whatever happens
       ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []), // size, time, media type
+      authenticate({ accept: route.legacy ? ["key", "basic", "body"] : ["key", "basic"] }), // who: 401 otherwise
+      authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
     ]),
   );
+
+  // Control plane (JSON). Cookie-authenticated state changes must be same-origin JSON.
+  app.use("/auth/*", sameOrigin());
+  app.route("/auth", authRoutes()); //       register, login, logout, password
+  app.use("/account/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control" }));
+  app.route("/account/api", accountRoutes());
+  app.use("/admin/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control", roles: ["admin"] }));
+  app.route("/admin/api", adminUsersRoutes());
 
   // The console: static pages from public/.
   app.get("*", consolePages);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseCidrList } from "./auth/cidr";
 
 /**
  * Every setting Gatehouse reads, parsed once with zod. The same schema is used
@@ -39,6 +40,20 @@ export const configSchema = z.object({
   GATEHOUSE_MAX_NUM_PREDICT: positiveInt(8192),
   /** Longest keep_alive in seconds; more (or negative, forever) is clamped to this. */
   GATEHOUSE_MAX_KEEP_ALIVE: positiveInt(1800),
+  /** PBKDF2-SHA256 iterations for new password hashes (Cloudflare's hosted runtime caps it at 100,000). */
+  GATEHOUSE_PBKDF2_ITERATIONS: z.coerce.number().int().min(1000).max(1_000_000).default(600_000),
+  /** Comma-separated CIDRs of reverse proxies whose X-Forwarded-For / -Proto are believed; none by default. */
+  GATEHOUSE_TRUSTED_PROXIES: z
+    .string()
+    .default("")
+    .transform((text, ctx) => {
+      try {
+        return parseCidrList(text);
+      } catch (error) {
+        ctx.addIssue({ code: "custom", message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
 });
 
 export type GatehouseConfig = z.infer<typeof configSchema>;

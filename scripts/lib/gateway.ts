@@ -2,6 +2,7 @@ import { Miniflare } from "miniflare";
 import { join } from "node:path";
 import { getSetting, putSetting } from "../../src/db/settings";
 import { bundleWorker, projectRoot } from "./bundle";
+import { ensureFirstAdmin, type FirstAdminResult } from "./first-admin";
 import { applyMigrations } from "./migrate";
 import { sessionSecret } from "./secrets";
 import type { ServeSettings } from "./settings";
@@ -14,6 +15,8 @@ export interface RunningGateway {
   url: URL;
   /** Generated when the data dir is first used; the same after every restart. */
   instanceId: string;
+  /** Whether this start created the first admin (and the password, if generated). */
+  firstAdmin: FirstAdminResult;
   miniflare: Miniflare;
   dispose(): Promise<void>;
 }
@@ -52,12 +55,13 @@ export async function startGateway(settings: ServeSettings): Promise<RunningGate
     const url = await miniflare.ready;
     const db = await miniflare.getD1Database("DB");
     await applyMigrations(db, join(projectRoot, "migrations"));
+    const firstAdmin = await ensureFirstAdmin(db, settings.adminPassword, settings.worker.GATEHOUSE_PBKDF2_ITERATIONS);
     let instanceId = await getSetting(db, "instance_id");
     if (!instanceId) {
       instanceId = crypto.randomUUID();
       await putSetting(db, "instance_id", instanceId);
     }
-    return { url, instanceId, miniflare, dispose: () => miniflare.dispose() };
+    return { url, instanceId, firstAdmin, miniflare, dispose: () => miniflare.dispose() };
   } catch (error) {
     await miniflare.dispose().catch(() => {});
     throw error;

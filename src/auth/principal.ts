@@ -1,4 +1,5 @@
 import type { Limits } from "../governance/limits";
+import type { KeyScope } from "./key-scope";
 
 export type Role = "admin" | "user" | "service";
 export type AccountStatus = "pending" | "active" | "disabled";
@@ -25,4 +26,10 @@ export interface Principal {
   allowCloudModels: boolean;
   /** The user's audit capture mode, or null for the global default. */
   captureMode: CaptureMode | null;
+  /** Checked by the authorize middleware: only active accounts get anything. */
+  status: AccountStatus;
+  /** Until changed, every call but the password change is refused (403 password_change_required). */
+  mustChangePassword: boolean;
+  /** The key's scope (endpoint groups, source networks), or null: the owner's rights. */
+  scope: KeyScope | null;
 }

@@ -14,6 +14,9 @@ const principal = (models: string[] | null, allowCloudModels = false): Principal
   limits: { ...defaultLimits, models },
   allowCloudModels,
   captureMode: null,
+  status: "active",
+  mustChangePassword: false,
+  scope: null,
 });
 
 describe("model policy", () => {

@@ -1,0 +1,114 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { recordAdminAction } from "../audit/admin-actions";
+import { hashPassword, passwordSchema, randomPassword } from "../auth/passwords";
+import { listApiKeys, revokeApiKey } from "../db/api-keys";
+import { deleteUser, getUser, insertUserIfFree, listUsers, updateUser, type UserRow } from "../db/users";
+import { jsonBody } from "../middleware/json-body";
+import { validated } from "../middleware/validate";
+import { createKey } from "./key-creation";
+import { assertKeepsAnAdmin, patchUser } from "./user-patch";
+import { assertExportCovers } from "./user-deletion";
+import { keyView, userView } from "./views";
+
+/**
+ * /admin/api/users…: accounts and their keys. app.ts lets only active admins
+ * (no pending password change) reach anything under /admin/api.
+ */
+
+const usernameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(320)
+  .regex(/^[A-Za-z0-9._@+-]+$/, "letters, digits and . _ @ + - only");
+
+const newUserBody = z.strictObject({
+  username: usernameSchema,
+  email: z.email().max(320).optional(),
+  role: z.enum(["admin", "user", "service"]).default("user"),
+  /** Optional; the user must change it at first sign-in either way. */
+  password: passwordSchema.optional(),
+});
+
+const statusQuery = z.enum(["pending", "active", "disabled"]).optional();
+
+export function adminUsersRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get("/users", async (c) => {
+    const status = validated(statusQuery, c.req.query("status"));
+    return c.json({ users: (await listUsers(c.env.DB, status)).map(userView) });
+  });
+  routes.post("/users", jsonBody(), createUser);
+  routes.get("/users/:id", async (c) => c.json({ user: userView(await targetUser(c)) }));
+  routes.patch("/users/:id", jsonBody(), patchUser);
+  routes.delete("/users/:id", removeUser);
+  routes.post("/users/:id/reset-password", resetPassword);
+  routes.get("/users/:id/keys", async (c) => c.json({ keys: (await listApiKeys(c.env.DB, (await targetUser(c)).id)).map((key) => keyView(key)) }));
+  routes.post("/users/:id/keys", jsonBody(), async (c) => {
+    const user = await targetUser(c);
+    const response = await createKey(c, user.id);
+    await recordAdminAction(c, { action: "key.create", targetUserId: user.id });
+    return response;
+  });
+  routes.delete("/users/:id/keys/:keyId", async (c) => {
+    const user = await targetUser(c);
+    const keyId = c.req.param("keyId");
+    if (!(await revokeApiKey(c.env.DB, user.id, keyId))) throw new GatehouseError("not_found");
+    await recordAdminAction(c, { action: "key.revoke", targetUserId: user.id, detail: { keyId } });
+    return c.body(null, 204);
+  });
+  return routes;
+}
+
+async function targetUser(c: Context<AppEnv>): Promise<UserRow> {
+  const user = await getUser(c.env.DB, c.req.param("id") ?? "");
+  if (!user) throw new GatehouseError("not_found");
+  return user;
+}
+
+/** Active at once. People get a temporary password (given or generated, returned once); service accounts none. */
+async function createUser(c: Context<AppEnv>): Promise<Response> {
+  const body = validated(newUserBody, c.var.jsonBody);
+  if (body.role === "service" && body.password !== undefined) {
+    throw new GatehouseError("invalid_request", { message: "password: service accounts sign in with keys only" });
+  }
+  const temporary = body.role === "service" ? null : (body.password ?? randomPassword());
+  const passwordHash = temporary === null ? null : await hashPassword(temporary, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS);
+  const user = await insertUserIfFree(c.env.DB, {
+    username: body.username,
+    email: body.email?.toLowerCase() ?? null,
+    role: body.role,
+    status: "active",
+    passwordHash,
+    mustChangePassword: temporary !== null,
+  });
+  if (!user) throw new GatehouseError("conflict", { message: "username: already taken" });
+  await recordAdminAction(c, { action: "user.create", targetUserId: user.id, detail: { role: user.role } });
+  c.header("Cache-Control", "no-store");
+  const generated = temporary !== null && body.password === undefined;
+  return c.json({ user: userView(user), ...(generated ? { temporaryPassword: temporary } : {}) }, 201);
+}
+
+/** A random temporary password, returned once; every session ends and it must be changed at next sign-in. */
+async function resetPassword(c: Context<AppEnv>): Promise<Response> {
+  const user = await targetUser(c);
+  if (user.role === "service") throw new GatehouseError("conflict", { message: "Service accounts have no password." });
+  const temporaryPassword = randomPassword();
+  const passwordHash = await hashPassword(temporaryPassword, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS);
+  await updateUser(c.env.DB, user.id, { passwordHash, mustChangePassword: true, revokeSessions: true });
+  await recordAdminAction(c, { action: "user.reset_password", targetUserId: user.id });
+  c.header("Cache-Control", "no-store");
+  return c.json({ temporaryPassword });
+}
+
+async function removeUser(c: Context<AppEnv>): Promise<Response> {
+  const user = await targetUser(c);
+  await assertKeepsAnAdmin(c, user, "delete");
+  await assertExportCovers(c, user);
+  await recordAdminAction(c, { action: "user.delete", targetUserId: user.id, detail: { username: user.username } });
+  await deleteUser(c.env.DB, user.id);
+  return c.body(null, 204);
+}

@@ -1,0 +1,73 @@
+import type { Context, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { parseAuthorization } from "../auth/credentials";
+import { identifyByKey, identifyByPassword, identifyBySession, principalFor } from "../auth/identify";
+import type { CredentialKind } from "../auth/principal";
+import { sessionTokenFrom } from "../auth/sessions";
+import { touchApiKey } from "../db/api-keys";
+
+/**
+ * Establishes who is calling and leaves it in c.var.principal; 401 otherwise.
+ * Each route says which credentials it takes:
+ * - key:     `Authorization: Bearer gh_…` (scripts, pipelines, the CLI)
+ * - basic:   `Authorization: Basic` username:password (simple scripts)
+ * - body:    POST /chat's `{"auth":{"username","password"}}` (the original script API)
+ * - session: the console's cookie (never on inference routes: those accept
+ *            curl's form content type, so a cookie there would invite CSRF)
+ * An Authorization header, when present, is the credential: a bad one is a
+ * 401 even if a cookie is also sent.
+ */
+export interface AuthenticateOptions {
+  accept: readonly CredentialKind[];
+}
+
+const bodyAuth = z.looseObject({
+  auth: z.strictObject({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
+});
+
+const unauthenticated = () => new GatehouseError("unauthenticated", { message: "The credentials are missing or invalid." });
+
+export function authenticate(options: AuthenticateOptions): MiddlewareHandler<AppEnv> {
+  if (options.accept.length === 0) throw new Error("authenticate: accept at least one credential kind");
+  const accepts = (kind: CredentialKind) => options.accept.includes(kind);
+  return async function authenticate(c, next) {
+    const presented = parseAuthorization(c.req.header("Authorization"));
+    if (presented === "malformed") throw unauthenticated();
+    if (presented?.kind === "bearer") {
+      if (!accepts("key")) throw unauthenticated();
+      const { user, key, scope } = await identifyByKey(c.env, presented.token);
+      c.set("principal", principalFor(user, "key", key, scope));
+      c.executionCtx.waitUntil(touchApiKey(c.env.DB, key.id).catch(() => {}));
+    } else if (presented?.kind === "basic") {
+      if (!accepts("basic")) throw unauthenticated();
+      const user = await checkPassword(c, presented.username, presented.password);
+      c.set("principal", principalFor(user, "basic"));
+    } else if (accepts("body") && hasBodyAuth(c)) {
+      const { auth } = bodyAuth.parse(c.var.jsonBody);
+      const user = await checkPassword(c, auth.username, auth.password);
+      c.set("principal", principalFor(user, "body"));
+    } else {
+      const token = accepts("session") ? sessionTokenFrom(c.req.header("Cookie")) : null;
+      if (!token) throw unauthenticated();
+      c.set("principal", principalFor(await identifyBySession(c.env, token), "session"));
+    }
+    await next();
+  };
+}
+
+function hasBodyAuth(c: Context<AppEnv>): boolean {
+  return bodyAuth.safeParse(c.var.jsonBody).success;
+}
+
+function checkPassword(c: Context<AppEnv>, username: string, password: string) {
+  return identifyByPassword({
+    env: c.env,
+    username,
+    password,
+    clientAddress: c.var.clientAddress,
+    iterations: c.var.config.GATEHOUSE_PBKDF2_ITERATIONS,
+    defer: (work) => c.executionCtx.waitUntil(work.catch(() => {})),
+  });
+}

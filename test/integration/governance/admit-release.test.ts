@@ -1,0 +1,91 @@
+import { beforeEach, describe, expect, test } from "vitest";
+import { resetSimulator, simulatorLog } from "../helpers/simulator";
+import { chatBody, complete, fault, globalQueue, limiterOf, principalFor, send } from "./harness";
+
+beforeEach(async () => {
+  await resetSimulator();
+});
+
+const user = () => `user-${crypto.randomUUID()}`;
+
+async function expectNothingHeld(userId: string) {
+  expect((await limiterOf(userId).report(principalFor(userId).limits)).inflight).toBe(0);
+  expect((await globalQueue().snapshot()).inflight).toBe(0);
+}
+
+describe("slots are released (happy)", () => {
+  test("on completion: a user with one slot can send one request after another", async () => {
+    const ann = principalFor(user(), { concurrency: 1, rpm: 600, burst: 100 });
+    for (let i = 0; i < 5; i++) {
+      expect((await complete(ann, "/api/chat", chatBody(`turn ${i}`, true))).response.status).toBe(200);
+    }
+    await expectNothingHeld(ann.userId);
+  });
+
+  test("the concurrency cap refuses a second request while the first streams", async () => {
+    const ben = principalFor(user(), { concurrency: 1 });
+    const first = await send(ben, "/api/chat", chatBody("slow", true), { headers: fault({ chunkDelayMs: 30, chunkCount: 10 }) });
+    const second = await complete(ben, "/api/chat", chatBody("too soon"));
+    expect(second.response.status).toBe(429);
+    expect(second.response.headers.get("retry-after")).toBe("1");
+    expect(JSON.parse(second.text).error.code).toBe("too_many_concurrent");
+    await first.response.arrayBuffer();
+    await first.settled;
+    await expectNothingHeld(ben.userId);
+  });
+});
+
+describe("slots are released (error)", () => {
+  test.each([
+    ["Ollama answers 500", { status: 500, errorBody: { error: "boom" } }],
+    ["Ollama dies mid-stream", { dieAfterChunks: 2, chunkDelayMs: 5 }],
+    ["Ollama reports an error in the stream", { inbandErrorAfterChunks: 2 }],
+  ])("when %s", async (_, simFault) => {
+    const cy = principalFor(user(), { concurrency: 1 });
+    const { response } = await complete(cy, "/api/chat", chatBody("fail", true), fault(simFault));
+    expect(response.status).toBeGreaterThanOrEqual(200);
+    await expectNothingHeld(cy.userId);
+  });
+
+  test("no slot leaked after 200 streams aborted by the client", { timeout: 90_000 }, async () => {
+    const dee = principalFor(user(), { concurrency: 1, rpm: 100_000, burst: 1000 });
+    for (let i = 0; i < 200; i++) {
+      const controller = new AbortController();
+      const { response, settled } = await send(dee, "/api/chat", chatBody(`abort ${i}`, true), {
+        headers: fault({ chunkDelayMs: 20, chunkCount: 50 }),
+        signal: controller.signal,
+      });
+      // A concurrency of 1 means each request is refused if the previous slot leaked.
+      expect(response.status).toBe(200);
+      const reader = response.body!.getReader();
+      await reader.read();
+      controller.abort();
+      await reader.cancel();
+      await settled;
+    }
+    await expectNothingHeld(dee.userId);
+    const log = await simulatorLog();
+    expect(log.requests.filter((r) => r.path === "/api/chat")).toHaveLength(200);
+    expect(log.inflight).toBe(0);
+  });
+});
+
+describe("fairness on the GPU", () => {
+  test("a calm user's single request is served within one slot turnover while another floods", async () => {
+    const flood = principalFor(user(), { concurrency: null, rpm: 1000, burst: 1000 });
+    const calm = principalFor(user());
+    const slow = fault({ chunkDelayMs: 40, chunkCount: 5 });
+    const flooding = Array.from({ length: 10 }, (_, i) => complete(flood, "/api/chat", chatBody(`flood ${i}`, true), slow));
+    // Wait until the GPU gate is full and the flood is queued behind it.
+    while ((await globalQueue().snapshot()).waiting < 8) await new Promise((r) => setTimeout(r, 5));
+    const calmDone = complete(calm, "/api/chat", chatBody("calm question", true), slow);
+    expect((await calmDone).response.status).toBe(200);
+    await Promise.all(flooding);
+    const order = (await simulatorLog()).requests
+      .filter((r) => r.path === "/api/chat")
+      .map((r) => ((r.body as { messages: { content: string }[] }).messages[0]!.content));
+    // Two flood requests held the slots; the calm one took the first slot to free up.
+    expect(order.indexOf("calm question")).toBeLessThanOrEqual(2);
+    expect((await simulatorLog()).maxConcurrent).toBeLessThanOrEqual(2);
+  });
+});

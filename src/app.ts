@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { accountRoutes } from "./control/account-routes";
+import { adminQueueRoutes } from "./control/admin-queue-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
@@ -8,6 +9,7 @@ import { health } from "./control/health";
 import { GatehouseError } from "./errors";
 import { inspectRequest } from "./inference/inspect";
 import { inferenceRoutes } from "./inference/routes";
+import { admit } from "./middleware/admit";
 import { authenticate } from "./middleware/authenticate";
 import { authorize } from "./middleware/authorize";
 import { openExchange } from "./middleware/exchange";
@@ -37,6 +39,7 @@ export function createApp(): Hono<AppEnv> {
       authenticate({ accept: route.legacy ? ["key", "basic", "body"] : ["key", "basic"] }), // who: 401 otherwise
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
+      ...(route.group === "inference" ? [admit()] : []), // per-user rate/slots/quota, then the fair GPU queue
     ]),
   );
 
@@ -47,6 +50,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/account/api", accountRoutes());
   app.use("/admin/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control", roles: ["admin"] }));
   app.route("/admin/api", adminUsersRoutes());
+  app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
 
   // The console: static pages from public/.
   app.get("*", consolePages);

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
-import { beforeEach, describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test, vi } from "vitest";
 import { resetSimulator, simulatorLog } from "../helpers/simulator";
-import { asKey, asSession, chat, errorCode, seedKey, seedUser, sessionCookie } from "./helpers";
+import { asKey, asSession, chat, errorCode, goodPassword, seedKey, seedUser, sessionCookie, unique } from "./helpers";
 
 beforeEach(async () => {
   await resetSimulator();
@@ -136,6 +136,34 @@ describe("key scopes only narrow (security)", () => {
       const rows = await env.DB.prepare(`SELECT * FROM "${name}"`).all();
       const dump = JSON.stringify(rows.results);
       expect(dump, name).not.toContain(randomPart);
+    }
+  });
+});
+
+describe("secrets never reach the logs (security)", () => {
+  test("key secrets, passwords and cookies appear in no log line", async () => {
+    const lines: string[] = [];
+    const spies = (["log", "info", "warn", "error", "debug"] as const).map((level) =>
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => void lines.push(args.map(String).join(" "))),
+    );
+    try {
+      const admin = await seedUser({ role: "admin" });
+      const cookie = await sessionCookie(admin.username);
+      const created = await asSession(cookie, "POST", "/admin/api/users", { username: unique("logged") });
+      const { user, temporaryPassword } = await created.json<{ user: { id: string }; temporaryPassword: string }>();
+      const { secret } = await (await asSession(cookie, "POST", `/admin/api/users/${user.id}/keys`, { name: "k" })).json<CreatedKey>();
+      await asKey(secret, "POST", "/api/chat", chat);
+      await asKey(`${secret}x`, "POST", "/api/chat", chat);
+      const reset = await (await asSession(cookie, "POST", `/admin/api/users/${user.id}/reset-password`)).json<{ temporaryPassword: string }>();
+      await asSession(cookie, "PATCH", `/admin/api/users/${user.id}`, { status: "disabled" });
+      await asKey(secret, "GET", "/api/tags");
+      const everything = lines.join("\n");
+      expect(lines.some((line) => line.includes("admin_action"))).toBe(true);
+      for (const sensitive of [secret, temporaryPassword, reset.temporaryPassword, goodPassword, cookie.split("=")[1]!]) {
+        expect(everything).not.toContain(sensitive);
+      }
+    } finally {
+      for (const spy of spies) spy.mockRestore();
     }
   });
 });

@@ -1,0 +1,62 @@
+import { describe, expect, test } from "vitest";
+import { generateKey, keyPrefix, secretMatches, sha256Hex } from "../../../src/auth/api-keys";
+import { globCovers, intersectModels, keyScopeSchema, narrowLimits, parseStoredScope } from "../../../src/auth/key-scope";
+import { defaultLimits } from "../../../src/governance/limits";
+import { globMatches } from "../../../src/inference/model-policy";
+
+describe("API key secrets", () => {
+  test("gh_ + 12-hex public prefix + 32 random bytes; only the SHA-256 is kept", async () => {
+    const key = await generateKey();
+    expect(key.secret).toMatch(/^gh_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
+    expect(keyPrefix(key.secret)).toBe(key.prefix);
+    expect(key.secretHash).toBe(await sha256Hex(key.secret));
+    expect(key.secretHash).not.toContain(key.secret.slice(16));
+    expect(await secretMatches(key.secret, key.secretHash)).toBe(true);
+    expect(await secretMatches(`${key.secret.slice(0, -1)}A`, key.secretHash)).toBe(false);
+  });
+
+  test.each(["", "gh_", "gh_0123456789ab_short", "sk-abc", "gh_0123456789AB_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"])("%j is not a key", (text) => {
+    expect(keyPrefix(text)).toBeNull();
+  });
+});
+
+describe("key scopes only narrow", () => {
+  test.each([
+    ["llama*", "llama3*", true],
+    ["llama*", "llama3.2:latest", true],
+    ["llama3*", "*", false],
+    ["llama3.2:latest", "llama3.2", true],
+    ["a?c", "a*c", false],
+    ["*", "anything:else", true],
+  ])("%s covers %s: %s", (outer, inner, expected) => {
+    expect(globCovers(outer, inner)).toBe(expected);
+  });
+
+  test("the intersection allows only what both allow", () => {
+    const both = intersectModels(["llama3*"], ["*"])!;
+    expect(both).toEqual(["llama3*"]);
+    const allowed = (name: string) => both.some((glob) => globMatches(glob, name));
+    expect(allowed("llama3.2:latest")).toBe(true);
+    expect(allowed("qwen2.5:0.5b")).toBe(false);
+    expect(intersectModels(null, ["qwen*"])).toEqual(["qwen*"]);
+    expect(intersectModels(["qwen*"], undefined)).toEqual(["qwen*"]);
+    expect(intersectModels(["qwen*"], ["llama*"])).toEqual([]);
+  });
+
+  test("numeric limits take the tighter value; null on the key keeps the owner's", () => {
+    const owner = { ...defaultLimits, rpm: 10, dailyTokens: null };
+    const narrowed = narrowLimits(owner, { limits: { rpm: 50, dailyTokens: 1000, burst: null } });
+    expect(narrowed).toMatchObject({ rpm: 10, dailyTokens: 1000, burst: owner.burst });
+  });
+
+  test("scopes are strict: unknown fields are refused", () => {
+    expect(keyScopeSchema.safeParse({ admin: true }).success).toBe(false);
+    expect(keyScopeSchema.safeParse({ sources: ["10.0.0.0/8", "::1"] }).success).toBe(true);
+  });
+
+  test("a stored scope that does not parse refuses the key", () => {
+    expect(parseStoredScope("{not json")).toBe("invalid");
+    expect(parseStoredScope(JSON.stringify({ models: "x" }))).toBe("invalid");
+    expect(parseStoredScope(null)).toBeNull();
+  });
+});

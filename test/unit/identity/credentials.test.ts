@@ -81,7 +81,7 @@ describe("attempt policy", () => {
     for (let i = 0; i < 4; i++) state = recordFailure(state, i);
     state = recordFailure(state, 16 * 60_000);
     expect(retryAfterSeconds(state, 16 * 60_000)).toBe(0);
-    const locked = { ...emptyState, lockouts: 5, lastFailureAt: 0, failures: [] };
+    const locked: AttemptState = { ...emptyState, lockouts: 5, lastFailureAt: 0, failures: [] };
     let later = locked;
     const day = 25 * 3600_000;
     for (let i = 0; i < 5; i++) later = recordFailure(later, day + i);

@@ -41,7 +41,12 @@ export async function startGateway(settings: ServeSettings): Promise<RunningGate
     compatibilityFlags,
     d1Databases: { DB: "gatehouse" },
     d1Persist: join(settings.dataDir, "d1"),
-    durableObjects: { USER_LIMITER: "UserLimiter", ADMISSION: "AdmissionQueue", ATTEMPTS: "AttemptCounter" },
+    // SQLite-backed, as wrangler.toml's new_sqlite_classes declares (ctx.storage.sql needs it).
+    durableObjects: {
+      USER_LIMITER: { className: "UserLimiter", useSQLite: true },
+      ADMISSION: { className: "AdmissionQueue", useSQLite: true },
+      ATTEMPTS: { className: "AttemptCounter", useSQLite: true },
+    },
     durableObjectsPersist: join(settings.dataDir, "durable-objects"),
     assets: {
       directory: join(projectRoot, "public"),

@@ -97,7 +97,10 @@ export class Admission implements AdmissionHandle {
   private async call<T>(rpc: () => PromiseLike<T>): Promise<T> {
     try {
       return await rpc();
-    } catch {
+    } catch (error) {
+      // Our own objects' errors carry no request data; log what failed, answer generically.
+      const detail = error instanceof Error ? `${error.name}: ${error.message.slice(0, 200)}` : "unknown";
+      console.error(JSON.stringify({ level: "error", event: "limiter_call_failed", request_id: this.leaseId, detail }));
       throw new GatehouseError("limiter_unavailable", { retryAfter: 5 });
     }
   }

@@ -24,6 +24,13 @@ export const configSchema = z.object({
   GATEHOUSE_MAX_INFLIGHT: positiveInt(4),
   GATEHOUSE_MAX_QUEUE: positiveInt(256),
   GATEHOUSE_QUEUE_TIMEOUT: positiveInt(120),
+  /** Limits of users whose own were never set by an admin (src/governance/limits.ts). */
+  GATEHOUSE_DEFAULT_RPM: positiveInt(10),
+  GATEHOUSE_DEFAULT_BURST: positiveInt(10),
+  GATEHOUSE_DEFAULT_CONCURRENCY: positiveInt(2),
+  /** Tokens per UTC day / month for such users; unset = no quota. */
+  GATEHOUSE_DEFAULT_DAILY_TOKENS: optionalPositiveInt,
+  GATEHOUSE_DEFAULT_MONTHLY_TOKENS: optionalPositiveInt,
   GATEHOUSE_RETENTION_DAYS: optionalPositiveInt,
   /** Largest request body accepted, in bytes (images make chat bodies big). */
   GATEHOUSE_MAX_BODY_BYTES: positiveInt(8 * 1024 * 1024),

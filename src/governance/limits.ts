@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { GatehouseConfig } from "../config";
 
 /**
  * A user's limits, as an admin sets them (PATCH /admin/api/users/:id) and as
@@ -38,3 +39,28 @@ export const defaultLimits: Limits = {
   monthlyTokens: null,
   models: null,
 };
+
+type DefaultSettings = Pick<
+  GatehouseConfig,
+  | "GATEHOUSE_DEFAULT_RPM"
+  | "GATEHOUSE_DEFAULT_BURST"
+  | "GATEHOUSE_DEFAULT_CONCURRENCY"
+  | "GATEHOUSE_DEFAULT_DAILY_TOKENS"
+  | "GATEHOUSE_DEFAULT_MONTHLY_TOKENS"
+>;
+
+/**
+ * The defaults as configured (GATEHOUSE_DEFAULT_*), for users whose limits an
+ * admin never set. Read per request, so a changed setting applies at the
+ * next restart to everyone still on the defaults.
+ */
+export function configuredDefaultLimits(config: DefaultSettings): Limits {
+  return {
+    rpm: config.GATEHOUSE_DEFAULT_RPM,
+    burst: config.GATEHOUSE_DEFAULT_BURST,
+    concurrency: config.GATEHOUSE_DEFAULT_CONCURRENCY,
+    dailyTokens: config.GATEHOUSE_DEFAULT_DAILY_TOKENS,
+    monthlyTokens: config.GATEHOUSE_DEFAULT_MONTHLY_TOKENS,
+    models: null,
+  };
+}

@@ -37,3 +37,18 @@ describe("a user's admission decision", () => {
     expect(report).toMatchObject({ inflight: 1, concurrency: 2, day: { used: 0, limit: null }, month: { used: 42, limit: 1000 } });
   });
 });
+
+describe("configured default limits", () => {
+  test("unset variables give the documented defaults; token quotas stay off", async () => {
+    const { parseConfig } = await import("../../../src/config");
+    const { configuredDefaultLimits } = await import("../../../src/governance/limits");
+    expect(configuredDefaultLimits(parseConfig({}))).toEqual(defaultLimits);
+    const set = parseConfig({ GATEHOUSE_DEFAULT_RPM: "30", GATEHOUSE_DEFAULT_DAILY_TOKENS: "50000", GATEHOUSE_DEFAULT_MONTHLY_TOKENS: "" });
+    expect(configuredDefaultLimits(set)).toMatchObject({ rpm: 30, burst: 10, dailyTokens: 50_000, monthlyTokens: null });
+  });
+
+  test("a bad default stops startup naming the variable", async () => {
+    const { parseConfig } = await import("../../../src/config");
+    expect(() => parseConfig({ GATEHOUSE_DEFAULT_CONCURRENCY: "0" })).toThrow(/GATEHOUSE_DEFAULT_CONCURRENCY/);
+  });
+});

@@ -35,8 +35,14 @@ async function main(): Promise<void> {
     await gateway.dispose();
     process.exit(0);
   };
+  // Miniflare's bundled signal-exit re-raises SIGINT/SIGTERM whenever the
+  // number of listeners equals its own count of exit hooks, which kills the
+  // process before an async dispose can run and can orphan workerd. We own
+  // shutdown: drop its signal listeners (its 'exit' hook stays as a backstop).
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.removeAllListeners(signal);
   process.on("SIGINT", () => void stop("SIGINT"));
   process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGHUP", () => void stop("SIGHUP"));
 }
 
 main().catch((error: unknown) => {

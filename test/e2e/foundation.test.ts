@@ -2,18 +2,30 @@ import { execFile } from "node:child_process";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
+import { AdminClient } from "./helpers/accounts";
 import { freePort, killGroup, makeDataDir, startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { startSimulator } from "./helpers/simulator-process";
+import { configureSimulator, resetSimulator, startSimulator } from "./helpers/simulator-process";
 
 const run = promisify(execFile);
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 describe("npm start serves Gatehouse in workerd", () => {
   let simulator: OllamaSimulator;
   let gatehouse: GatehouseProcess;
+  let secret: string;
 
   beforeAll(async () => {
     simulator = await startSimulator();
     gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    secret = (await (await AdminClient.signIn(gatehouse.url)).userWithKey("streamer")).secret;
   });
   afterAll(async () => {
     await gatehouse?.stop();
@@ -35,9 +47,13 @@ describe("npm start serves Gatehouse in workerd", () => {
   });
 
   test("a streamed chat reaches the client chunk by chunk", async () => {
+    await configureSimulator(simulator, { chunkDelayMs: 150, chunkCount: 6 });
     const response = await fetch(`${gatehouse.url}/api/chat`, {
       method: "POST",
-      headers: { "Content-Type": "application/json", "x-sim-fault": JSON.stringify({ chunkDelayMs: 150, chunkCount: 6 }) },
+      headers: {
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${secret}`,
+      },
       body: JSON.stringify({ model: "llama3.2:latest", messages: [{ role: "user", content: "hello there" }] }),
     });
     expect(response.status).toBe(200);
@@ -52,6 +68,7 @@ describe("npm start serves Gatehouse in workerd", () => {
     // The first chunk arrived long before the last: nothing was buffered whole.
     expect(arrivals.length).toBeGreaterThan(3);
     expect(arrivals.at(-1)! - arrivals[0]!).toBeGreaterThan(500);
+    await resetSimulator(simulator);
   });
 });
 
@@ -76,10 +93,11 @@ describe("npm start's lifecycle", () => {
     try {
       const health = await fetch(`${gatehouse.url}/health`).then((r) => r.json());
       expect(health).toMatchObject({ status: "degraded", upstream: { ollama: "down" } });
+      const { secret } = await (await AdminClient.signIn(gatehouse.url)).userWithKey("downstream");
       const started = Date.now();
       const response = await fetch(`${gatehouse.url}/api/chat`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${secret}` },
         body: JSON.stringify({ model: "llama3.2:latest", messages: [{ role: "user", content: "hi" }] }),
       });
       expect(Date.now() - started).toBeLessThan(5000);
@@ -97,9 +115,11 @@ describe("npm start's lifecycle", () => {
       env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_FIRST_BYTE_TIMEOUT: "1" },
     });
     try {
+      const { secret } = await (await AdminClient.signIn(gatehouse.url)).userWithKey("patient");
+      await configureSimulator(simulator, { firstByteDelayMs: 4000 });
       const response = await fetch(`${gatehouse.url}/api/generate`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", "x-sim-fault": JSON.stringify({ firstByteDelayMs: 4000 }) },
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${secret}` },
         body: JSON.stringify({ model: "llama3.2:latest", prompt: "slow" }),
       });
       expect(response.status).toBe(504);
@@ -117,8 +137,9 @@ describe("npm start's lifecycle", () => {
     const instance = /instance (\S+)/.exec(first.output())?.[1];
     expect(instance).toBeTruthy();
     expect(await first.stop("SIGTERM")).toBe(0);
-    // Nothing of the process group is left, and the port is free again.
-    expect(() => process.kill(-first.child.pid!, 0)).toThrow();
+    // Nothing of the process group is left (esbuild's helper exits on EOF a moment later),
+    // and the port is free again.
+    await expect.poll(() => groupAlive(first.child.pid!), { timeout: 5000 }).toBe(false);
     await expect(fetch(first.url)).rejects.toThrow();
 
     const second = await startGatehouse({ dataDir });

@@ -1,4 +1,4 @@
-import { defaultLimits, limitsSchema, type Limits } from "../governance/limits";
+import { limitsSchema, type Limits } from "../governance/limits";
 import type { Bindings } from "../env";
 import { GatehouseError } from "../errors";
 import { findKeysByPrefix, type ApiKeyRow } from "../db/api-keys";
@@ -20,26 +20,29 @@ import { assertAttemptAllowed, recordFailedAttempt, recordSuccessfulAttempt } fr
 
 const unauthenticated = () => new GatehouseError("unauthenticated", { message: "The credentials are missing or invalid." });
 
-/** The user's own limits: the stored JSON, or the defaults; a row that does not parse gets the defaults. */
-export function userLimits(user: UserRow): Limits {
-  if (user.limits === null) return defaultLimits;
+/**
+ * The user's own limits: the stored JSON, or the configured defaults
+ * (configuredDefaultLimits); a row that does not parse gets the defaults.
+ */
+export function userLimits(user: UserRow, defaults: Limits): Limits {
+  if (user.limits === null) return defaults;
   try {
     const parsed = limitsSchema.safeParse(JSON.parse(user.limits));
     if (parsed.success) return parsed.data;
   } catch {
     // fall through
   }
-  return defaultLimits;
+  return defaults;
 }
 
-export function principalFor(user: UserRow, via: CredentialKind, key: ApiKeyRow | null = null, scope: KeyScope | null = null): Principal {
+export function principalFor(user: UserRow, via: CredentialKind, defaults: Limits, key: ApiKeyRow | null = null, scope: KeyScope | null = null): Principal {
   return {
     userId: user.id,
     username: user.username,
     role: user.role,
     via,
     keyId: key?.id ?? null,
-    limits: narrowLimits(userLimits(user), scope),
+    limits: narrowLimits(userLimits(user, defaults), scope),
     allowCloudModels: user.allowCloudModels,
     captureMode: user.captureMode,
     status: user.status,

@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { listApiKeys, revokeApiKey } from "../db/api-keys";
 import { getUser } from "../db/users";
+import { configuredDefaultLimits } from "../governance/limits";
 import { jsonBody } from "../middleware/json-body";
 import { createKey } from "./key-creation";
 import { keyView, userView } from "./views";
@@ -29,5 +30,5 @@ async function me(c: Context<AppEnv>): Promise<Response> {
   const user = await getUser(c.env.DB, principal.userId);
   if (!user) throw new GatehouseError("unauthenticated");
   // `limits` here are the effective ones for this credential (a key's scope narrows them).
-  return c.json({ user: userView(user), limits: principal.limits, via: principal.via, keyId: principal.keyId });
+  return c.json({ user: userView(user, configuredDefaultLimits(c.var.config)), limits: principal.limits, via: principal.via, keyId: principal.keyId });
 }

@@ -6,6 +6,7 @@ import { recordAdminAction } from "../audit/admin-actions";
 import { hashPassword, passwordSchema, randomPassword } from "../auth/passwords";
 import { listApiKeys, revokeApiKey } from "../db/api-keys";
 import { deleteUser, getUser, insertUserIfFree, listUsers, updateUser, type UserRow } from "../db/users";
+import { configuredDefaultLimits } from "../governance/limits";
 import { jsonBody } from "../middleware/json-body";
 import { validated } from "../middleware/validate";
 import { createKey } from "./key-creation";
@@ -39,10 +40,10 @@ export function adminUsersRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/users", async (c) => {
     const status = validated(statusQuery, c.req.query("status"));
-    return c.json({ users: (await listUsers(c.env.DB, status)).map(userView) });
+    return c.json({ users: (await listUsers(c.env.DB, status)).map((user) => userView(user, defaultsOf(c))) });
   });
   routes.post("/users", jsonBody(), createUser);
-  routes.get("/users/:id", async (c) => c.json({ user: userView(await targetUser(c)) }));
+  routes.get("/users/:id", async (c) => c.json({ user: userView(await targetUser(c), defaultsOf(c)) }));
   routes.patch("/users/:id", jsonBody(), patchUser);
   routes.delete("/users/:id", removeUser);
   routes.post("/users/:id/reset-password", resetPassword);
@@ -62,6 +63,8 @@ export function adminUsersRoutes(): Hono<AppEnv> {
   });
   return routes;
 }
+
+const defaultsOf = (c: Context<AppEnv>) => configuredDefaultLimits(c.var.config);
 
 async function targetUser(c: Context<AppEnv>): Promise<UserRow> {
   const user = await getUser(c.env.DB, c.req.param("id") ?? "");
@@ -89,7 +92,7 @@ async function createUser(c: Context<AppEnv>): Promise<Response> {
   await recordAdminAction(c, { action: "user.create", targetUserId: user.id, detail: { role: user.role } });
   c.header("Cache-Control", "no-store");
   const generated = temporary !== null && body.password === undefined;
-  return c.json({ user: userView(user), ...(generated ? { temporaryPassword: temporary } : {}) }, 201);
+  return c.json({ user: userView(user, defaultsOf(c)), ...(generated ? { temporaryPassword: temporary } : {}) }, 201);
 }
 
 /** A random temporary password, returned once; every session ends and it must be changed at next sign-in. */

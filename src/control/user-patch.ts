@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { recordAdminAction, type AdminAction } from "../audit/admin-actions";
 import { userLimits } from "../auth/identify";
-import { limitsPatchSchema } from "../governance/limits";
+import { configuredDefaultLimits, limitsPatchSchema, type Limits } from "../governance/limits";
 import { countActiveAdmins, getUser, updateUser, type UserChanges, type UserRow } from "../db/users";
 import { validated } from "../middleware/validate";
 import { userView } from "./views";
@@ -30,15 +30,15 @@ export async function patchUser(c: Context<AppEnv>): Promise<Response> {
   const user = await getUser(c.env.DB, c.req.param("id") ?? "");
   if (!user) throw new GatehouseError("not_found");
   await assertKeepsAnAdmin(c, user, patch);
-  const changes = changesFor(user, patch);
+  const changes = changesFor(user, patch, configuredDefaultLimits(c.var.config));
   const updated = (await updateUser(c.env.DB, user.id, changes)) ?? user;
   for (const action of actionsFor(user, patch)) {
     await recordAdminAction(c, { action, targetUserId: user.id, detail: detailFor(action, updated) });
   }
-  return c.json({ user: userView(updated) });
+  return c.json({ user: userView(updated, configuredDefaultLimits(c.var.config)) });
 }
 
-function changesFor(user: UserRow, patch: UserPatch): UserChanges {
+function changesFor(user: UserRow, patch: UserPatch, defaults: Limits): UserChanges {
   const changes: UserChanges = {};
   if (patch.status !== undefined && patch.status !== user.status) {
     changes.status = patch.status;
@@ -54,7 +54,7 @@ function changesFor(user: UserRow, patch: UserPatch): UserChanges {
     }
   }
   if (patch.limits !== undefined) {
-    changes.limits = patch.limits === null ? null : JSON.stringify({ ...userLimits(user), ...patch.limits });
+    changes.limits = patch.limits === null ? null : JSON.stringify({ ...userLimits(user, defaults), ...patch.limits });
   }
   if (patch.allowCloudModels !== undefined) changes.allowCloudModels = patch.allowCloudModels;
   if (patch.captureMode !== undefined) changes.captureMode = patch.captureMode;

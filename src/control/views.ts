@@ -1,4 +1,5 @@
 import { userLimits } from "../auth/identify";
+import type { Limits } from "../governance/limits";
 import { parseStoredScope } from "../auth/key-scope";
 import type { ApiKeyRow } from "../db/api-keys";
 import type { UserRow } from "../db/users";
@@ -8,7 +9,7 @@ import type { UserRow } from "../db/users";
  * added later (or a hash) never leaks into a response by accident.
  */
 
-export function userView(user: UserRow) {
+export function userView(user: UserRow, defaults: Limits) {
   return {
     id: user.id,
     username: user.username,
@@ -17,7 +18,7 @@ export function userView(user: UserRow) {
     status: user.status,
     mustChangePassword: user.mustChangePassword,
     /** The effective limits; `customLimits` says whether an admin set them or they are the defaults. */
-    limits: userLimits(user),
+    limits: userLimits(user, defaults),
     customLimits: user.limits !== null,
     allowCloudModels: user.allowCloudModels,
     captureMode: user.captureMode,

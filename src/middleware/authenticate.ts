@@ -7,6 +7,7 @@ import { identifyByKey, identifyByPassword, identifyBySession, principalFor } fr
 import type { CredentialKind } from "../auth/principal";
 import { sessionTokenFrom } from "../auth/sessions";
 import { touchApiKey } from "../db/api-keys";
+import { configuredDefaultLimits } from "../governance/limits";
 
 /**
  * Establishes who is calling and leaves it in c.var.principal; 401 otherwise.
@@ -38,23 +39,28 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     if (presented?.kind === "bearer") {
       if (!accepts("key")) throw unauthenticated();
       const { user, key, scope } = await identifyByKey(c.env, presented.token);
-      c.set("principal", principalFor(user, "key", key, scope));
+      c.set("principal", principalFor(user, "key", defaultsOf(c), key, scope));
       c.executionCtx.waitUntil(touchApiKey(c.env.DB, key.id).catch(() => {}));
     } else if (presented?.kind === "basic") {
       if (!accepts("basic")) throw unauthenticated();
       const user = await checkPassword(c, presented.username, presented.password);
-      c.set("principal", principalFor(user, "basic"));
+      c.set("principal", principalFor(user, "basic", defaultsOf(c)));
     } else if (accepts("body") && hasBodyAuth(c)) {
       const { auth } = bodyAuth.parse(c.var.jsonBody);
       const user = await checkPassword(c, auth.username, auth.password);
-      c.set("principal", principalFor(user, "body"));
+      c.set("principal", principalFor(user, "body", defaultsOf(c)));
     } else {
       const token = accepts("session") ? sessionTokenFrom(c.req.header("Cookie")) : null;
       if (!token) throw unauthenticated();
-      c.set("principal", principalFor(await identifyBySession(c.env, token), "session"));
+      c.set("principal", principalFor(await identifyBySession(c.env, token), "session", defaultsOf(c)));
     }
     await next();
   };
+}
+
+/** Limits for users an admin never gave any: GATEHOUSE_DEFAULT_*. */
+function defaultsOf(c: Context<AppEnv>) {
+  return configuredDefaultLimits(c.var.config);
 }
 
 function hasBodyAuth(c: Context<AppEnv>): boolean {

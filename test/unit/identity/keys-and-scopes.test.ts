@@ -1,7 +1,10 @@
 import { describe, expect, test } from "vitest";
 import { generateKey, keyPrefix, secretMatches, sha256Hex } from "../../../src/auth/api-keys";
 import { globCovers, intersectModels, keyScopeSchema, narrowLimits, parseStoredScope } from "../../../src/auth/key-scope";
-import { defaultLimits } from "../../../src/governance/limits";
+import { principalFor } from "../../../src/auth/identify";
+import { parseConfig } from "../../../src/config";
+import type { UserRow } from "../../../src/db/users";
+import { configuredDefaultLimits, defaultLimits } from "../../../src/governance/limits";
 import { globMatches } from "../../../src/inference/model-policy";
 
 describe("API key secrets", () => {
@@ -58,5 +61,24 @@ describe("key scopes only narrow", () => {
     expect(parseStoredScope("{not json")).toBe("invalid");
     expect(parseStoredScope(JSON.stringify({ models: "x" }))).toBe("invalid");
     expect(parseStoredScope(null)).toBeNull();
+  });
+});
+
+describe("the principal's limits", () => {
+  const row = (limits: string | null): UserRow => ({
+    id: "u1", username: "ana", email: null, role: "user", status: "active", passwordHash: null, mustChangePassword: false,
+    sessionVersion: 1, limits, allowCloudModels: false, captureMode: null, lastExportAt: null, createdAt: 0, updatedAt: 0,
+  });
+  const configured = configuredDefaultLimits(parseConfig({ GATEHOUSE_DEFAULT_RPM: "77" }));
+
+  test("users without limits get the configured defaults (GATEHOUSE_DEFAULT_*)", () => {
+    expect(principalFor(row(null), "basic", configured).limits.rpm).toBe(77);
+  });
+
+  test("stored limits win; a corrupt row falls back to the defaults; a key scope narrows", () => {
+    const stored = JSON.stringify({ ...defaultLimits, rpm: 5 });
+    expect(principalFor(row(stored), "basic", configured).limits.rpm).toBe(5);
+    expect(principalFor(row("{broken"), "basic", configured).limits.rpm).toBe(77);
+    expect(principalFor(row(null), "key", configured, null, { limits: { rpm: 3 } }).limits.rpm).toBe(3);
   });
 });

@@ -40,7 +40,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
       if (!accepts("key")) throw unauthenticated();
       const { user, key, scope } = await identifyByKey(c.env, presented.token);
       c.set("principal", principalFor(user, "key", defaultsOf(c), key, scope));
-      c.executionCtx.waitUntil(touchApiKey(c.env.DB, key.id).catch(() => {}));
+      if (dueForTouch(key.id)) c.executionCtx.waitUntil(touchApiKey(c.env.DB, key.id).catch(() => {}));
     } else if (presented?.kind === "basic") {
       if (!accepts("basic")) throw unauthenticated();
       const user = await checkPassword(c, presented.username, presented.password);
@@ -56,6 +56,21 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
     }
     await next();
   };
+}
+
+/**
+ * Keys touched by this isolate in the last minute: a busy key then costs no
+ * D1 write per request. Only an optimisation (touchApiKey also checks the
+ * time), so per-isolate memory is fine.
+ */
+const touched = new Map<string, number>();
+
+function dueForTouch(keyId: string, now = Date.now()): boolean {
+  const last = touched.get(keyId);
+  if (last !== undefined && now - last < 60_000) return false;
+  if (touched.size >= 10_000) touched.clear();
+  touched.set(keyId, now);
+  return true;
 }
 
 /** Limits for users an admin never gave any: GATEHOUSE_DEFAULT_*. */

@@ -20,8 +20,10 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
       if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
       body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);
     }
-    const model = modelOf(body) ?? c.req.param("id") ?? null;
-    if (model !== null && c.var.principal) assertModelAllowed(c.var.principal, model);
+    const named = modelOf(body);
+    if (named !== null && c.var.principal) assertModelAllowed(c.var.principal, named);
+    // GET /v1/models/:id checks its own id and answers 404, as OpenAI does for an unknown model.
+    const model = named ?? c.req.param("id") ?? null;
     for (const name of modelsNamedBy(body)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
     c.set("upstreamBody", body);
     c.set("model", model);

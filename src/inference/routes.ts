@@ -25,6 +25,16 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
     }
     return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
   });
+  // Model blobs (admin): the digest is checked, the body streamed through unparsed.
+  const blobRoute: RouteSpec = { method: "POST", path: "/api/blobs/:digest", upstreamPath: "/api/blobs", group: "admin", dialect: "ollama" };
+  // Hono dispatches HEAD as GET; a real GET of a blob is not part of Ollama's API.
+  routes.on(["GET", "POST"], blobRoute.path, every(...stepsFor(blobRoute)), (c) => {
+    if (c.req.method === "GET") throw new GatehouseError("not_found");
+    const digest = c.req.param("digest") ?? "";
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new GatehouseError("invalid_request", { message: "digest: expected sha256:<64 hex digits>" });
+    const method = c.req.method === "HEAD" ? "HEAD" : "POST";
+    return forward(c, { method, path: `/api/blobs/${digest}`, rawBody: method === "POST" ? c.req.raw.body : null }, "ollama");
+  });
   return routes;
 }
 

@@ -37,7 +37,7 @@ describe("streaming (happy)", () => {
     await configureSimulator({ splitUtf8: true, chunkCount: 6 });
     const response = await post("/api/chat", chat());
     const reader = response.body!.getReader();
-    const strict = new TextDecoder("utf-8", { fatal: true });
+    const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
     let text = "";
     for (;;) {
       const { done, value } = await reader.read();

@@ -25,7 +25,7 @@ describe("LineFramer", () => {
     const framer = new LineFramer();
     expect(framer.push(encoded.slice(0, cut))).toBeNull();
     const out = framer.push(encoded.slice(cut));
-    expect(new TextDecoder("utf-8", { fatal: true }).decode(out!)).toBe('{"content":"é🙂"}\n');
+    expect(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(out!)).toBe('{"content":"é🙂"}\n');
   });
 
   test("flush returns a last line that had no newline", () => {

@@ -1,3 +1,4 @@
+import type { AuditLedger } from "./audit/ledger";
 import type { Principal } from "./auth/principal";
 import type { GatehouseConfig } from "./config";
 import type { Settlement } from "./inference/exchange";
@@ -19,6 +20,8 @@ export interface Bindings {
   USER_LIMITER: DurableObjectNamespace<UserLimiter>;
   ADMISSION: DurableObjectNamespace<AdmissionQueue>;
   ATTEMPTS: DurableObjectNamespace;
+  /** The audit ledger (src/audit/ledger.ts): the one writer of audit records and the hash chain. */
+  AUDIT: DurableObjectNamespace<AuditLedger>;
   /** Signs session JWTs; a secret binding, generated into GATEHOUSE_DATA when not given. */
   SESSION_SECRET: string;
   /** The GATEHOUSE_* settings as plain string vars; parsed by src/config.ts. */
@@ -46,6 +49,8 @@ export interface Variables {
   streamed: boolean;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
+  /** Set once this request's audit record is committed (its settlement completes it; onError records no refusal). */
+  auditStarted: boolean;
 }
 
 export interface AppEnv {

@@ -1,5 +1,6 @@
 import { Miniflare } from "miniflare";
 import { join } from "node:path";
+import { recoverInterrupted } from "../../src/audit/recovery";
 import { getSetting, putSetting } from "../../src/db/settings";
 import { bundleWorker, projectRoot } from "./bundle";
 import { ensureFirstAdmin, type FirstAdminResult } from "./first-admin";
@@ -28,6 +29,7 @@ export interface RunningGateway {
  * Cloudflare's download.
  */
 export async function startGateway(settings: ServeSettings): Promise<RunningGateway> {
+  const processStartedAt = Date.now();
   const script = await bundleWorker();
   const secret = await sessionSecret(settings.dataDir, settings.sessionSecret);
   const miniflare = new Miniflare({
@@ -46,6 +48,7 @@ export async function startGateway(settings: ServeSettings): Promise<RunningGate
       USER_LIMITER: { className: "UserLimiter", useSQLite: true },
       ADMISSION: { className: "AdmissionQueue", useSQLite: true },
       ATTEMPTS: { className: "AttemptCounter", useSQLite: true },
+      AUDIT: { className: "AuditLedger", useSQLite: true },
     },
     durableObjectsPersist: join(settings.dataDir, "durable-objects"),
     assets: {
@@ -60,6 +63,8 @@ export async function startGateway(settings: ServeSettings): Promise<RunningGate
     const url = await miniflare.ready;
     const db = await miniflare.getD1Database("DB");
     await applyMigrations(db, join(projectRoot, "migrations"));
+    // Audit records a crash left open are finished as interrupted.
+    await recoverInterrupted(db, processStartedAt);
     const firstAdmin = await ensureFirstAdmin(db, settings.adminPassword, settings.worker.GATEHOUSE_PBKDF2_ITERATIONS);
     let instanceId = await getSetting(db, "instance_id");
     if (!instanceId) {

@@ -1,12 +1,16 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { ledgerOf } from "./recorder";
 
 /**
  * Records what an admin did to whom (approve, disable, reset a password,
- * create a key, delete a user …). One call site per action in the control
- * routes. Minimal for now: a JSON line on the log (never a secret: only the
- * action, the actor, the target and the request id). The audit work replaces
- * the body with a committed admin_actions row.
+ * create a key, export, delete a user …): one admin_actions row per action,
+ * committed and sealed into the audit chain by the ledger before the call
+ * returns. A failure to record refuses the action's response (503
+ * audit_unavailable), so an unrecorded change is at least never reported as
+ * done. Detail carries only non-secret facts; keys that look like a secret
+ * are dropped whatever the caller passes.
  */
 export type AdminAction =
   | "user.create"
@@ -19,25 +23,44 @@ export type AdminAction =
   | "user.reset_password"
   | "user.delete"
   | "key.create"
-  | "key.revoke";
+  | "key.revoke"
+  | "audit.export";
+
+export type AdminDetail = Record<string, string | number | boolean | null>;
 
 export interface AdminActionRecord {
   action: AdminAction;
-  targetUserId: string;
+  /** The account acted on; null for actions on the whole gateway (an export of all users). */
+  targetUserId: string | null;
   /** Non-secret facts about the change (new role, key id …). */
-  detail?: Record<string, string | number | boolean | null>;
+  detail?: AdminDetail;
+}
+
+const secretLooking = /pass|secret|token|authorization|cookie|jwt|hash/i;
+
+/** The detail as stored: secret-looking keys dropped, strings capped. */
+export function safeDetail(detail: AdminDetail | undefined): string | null {
+  if (!detail) return null;
+  const kept: AdminDetail = {};
+  for (const [key, value] of Object.entries(detail)) {
+    if (secretLooking.test(key)) continue;
+    kept[key] = typeof value === "string" ? value.slice(0, 500) : value;
+  }
+  return Object.keys(kept).length === 0 ? null : JSON.stringify(kept);
 }
 
 export async function recordAdminAction(c: Context<AppEnv>, record: AdminActionRecord): Promise<void> {
-  console.log(
-    JSON.stringify({
-      level: "info",
-      event: "admin_action",
-      request_id: c.var.requestId,
-      actor: c.var.principal?.userId ?? null,
+  try {
+    await ledgerOf(c.env).adminAction({
+      id: crypto.randomUUID(),
+      at: Date.now(),
+      actorUserId: c.var.principal?.userId ?? null,
       action: record.action,
-      target: record.targetUserId,
-      detail: record.detail ?? null,
-    }),
-  );
+      targetUserId: record.targetUserId,
+      requestId: c.var.requestId ?? null,
+      detail: safeDetail(record.detail),
+    });
+  } catch {
+    throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
+  }
 }

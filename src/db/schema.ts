@@ -1,4 +1,4 @@
-import { integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 
 /**
  * The D1 schema, table by table. migrations/ holds the SQL that creates it;
@@ -56,4 +56,77 @@ export const apiKeys = sqliteTable("api_keys", {
   expiresAt: integer("expires_at"),
   revokedAt: integer("revoked_at"),
   scope: text("scope"),
+});
+
+/**
+ * The audit trail (migrations/0003_create_audit.sql, src/audit/). One row per
+ * request id, per refused authenticated request, or per address/minute/code
+ * for unauthenticated refusals (kind "refusals", with a count). Prompt and
+ * response text live in auditContent; here only their SHA-256 and length.
+ * sealedSeq points into auditChain once the finished row is sealed.
+ */
+export const auditEvents = sqliteTable("audit_events", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  id: text("id").notNull().unique(),
+  kind: text("kind", { enum: ["request", "refusal", "refusals"] }).notNull(),
+  startedAt: integer("started_at").notNull(),
+  userId: text("user_id"),
+  keyId: text("key_id"),
+  clientAddress: text("client_address").notNull(),
+  method: text("method").notNull(),
+  endpoint: text("endpoint").notNull(),
+  model: text("model"),
+  stream: integer("stream", { mode: "boolean" }).notNull().default(false),
+  captureMode: text("capture_mode", { enum: ["full", "hash", "metadata"] }).notNull(),
+  promptSha256: text("prompt_sha256"),
+  promptBytes: integer("prompt_bytes"),
+  status: integer("status"),
+  outcome: text("outcome"),
+  code: text("code"),
+  latencyMs: integer("latency_ms"),
+  ttfbMs: integer("ttfb_ms"),
+  promptTokens: integer("prompt_tokens"),
+  completionTokens: integer("completion_tokens"),
+  bytesOut: integer("bytes_out"),
+  responseSha256: text("response_sha256"),
+  responseBytes: integer("response_bytes"),
+  finishedAt: integer("finished_at"),
+  count: integer("count").notNull().default(1),
+  sealedSeq: integer("sealed_seq"),
+});
+
+/** Prompt/response text in pieces that fit hosted D1's 1 MB row limit. */
+export const auditContent = sqliteTable(
+  "audit_content",
+  {
+    eventId: text("event_id").notNull(),
+    part: text("part", { enum: ["prompt", "response"] }).notNull(),
+    chunk: integer("chunk").notNull(),
+    body: text("body").notNull(),
+    createdAt: integer("created_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.eventId, table.part, table.chunk] })],
+);
+
+/** What administrators did to whom; detail is JSON of non-secret facts. */
+export const adminActions = sqliteTable("admin_actions", {
+  seq: integer("seq").primaryKey({ autoIncrement: true }),
+  id: text("id").notNull().unique(),
+  at: integer("at").notNull(),
+  actorUserId: text("actor_user_id"),
+  action: text("action").notNull(),
+  targetUserId: text("target_user_id"),
+  requestId: text("request_id"),
+  detail: text("detail"),
+});
+
+/** The hash chain over auditEvents and adminActions, in sealing order (src/audit/chain.ts). */
+export const auditChain = sqliteTable("audit_chain", {
+  seq: integer("seq").primaryKey(),
+  recordKind: text("record_kind", { enum: ["event", "admin"] }).notNull(),
+  recordId: text("record_id").notNull(),
+  contentHash: text("content_hash").notNull(),
+  prevHash: text("prev_hash").notNull(),
+  hash: text("hash").notNull(),
+  sealedAt: integer("sealed_at").notNull(),
 });

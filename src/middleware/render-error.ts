@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
+import { recordRefusal } from "../audit/refusals";
 import { ConfigError } from "../config";
 import { GatehouseError, errorResponse, type ErrorDialect } from "../errors";
 
@@ -12,7 +13,10 @@ import { GatehouseError, errorResponse, type ErrorDialect } from "../errors";
 export function renderError(error: Error, c: Context<AppEnv>): Response {
   const requestId = c.var.requestId ?? crypto.randomUUID();
   const dialect: ErrorDialect = c.req.path.startsWith("/v1/") ? "openai" : "gatehouse";
-  if (error instanceof GatehouseError) return errorResponse(error, requestId, dialect);
+  if (error instanceof GatehouseError) {
+    recordRefusal(c, error); // 401/403/429/503 go to the audit trail, off the response path
+    return errorResponse(error, requestId, dialect);
+  }
   if (error instanceof HTTPException && error.status < 500) {
     const code = error.status === 404 ? "not_found" : error.status === 413 ? "payload_too_large" : "invalid_request";
     return errorResponse(new GatehouseError(code), requestId, dialect);

@@ -1,0 +1,147 @@
+import { DurableObject } from "cloudflare:workers";
+import { drizzle } from "drizzle-orm/d1";
+import { configFrom } from "../config";
+import type { Bindings } from "../env";
+import { lastLink } from "../db/audit-chain";
+import { purgeContentBefore } from "../db/audit-content";
+import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
+import { genesisHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
+import { GroupCommit, type ChainHead } from "./group-commit";
+import { adminOp, backlogOp, beginOp, completeOp, floodOp, refusalOp, type Statement } from "./ledger-ops";
+
+/**
+ * The audit ledger: the one writer of audit records and the serialization
+ * point of the hash chain. One instance (named "ledger").
+ *
+ * Why a Durable Object: the chain is a sequence, and many requests finish at
+ * once. A single object runs one event at a time, so it can hand out chain
+ * positions from the head it holds in memory, and it is a shared place where
+ * writes from all requests meet, so they can be group-committed (one D1
+ * transaction for everything that arrived while the previous one was in
+ * flight). audit_chain.seq being the primary key means a second writer (a
+ * bug, or a second instance) fails its batch instead of forking the chain.
+ *
+ * Its own storage keeps the last committed head as an anchor outside D1, so
+ * verify also catches rows cut off the end of the chain.
+ *
+ * The alarm (every minute) seals the backlog (crash-interrupted records,
+ * closed refusal buckets) and, with GATEHOUSE_RETENTION_DAYS, purges old
+ * prompt and response text.
+ */
+
+export const ledgerName = "ledger";
+const anchorKey = "anchor";
+const alarmEveryMs = 60_000;
+/** A refusal bucket is sealed this long after its minute ends, so late counts still land. */
+const bucketGraceMs = 5_000;
+const purgeBatch = 1_000;
+const maxOpen = 20_000;
+
+export class AuditLedger extends DurableObject<Bindings> {
+  private head: ChainHead = { seq: 0, hash: genesisHash };
+  /** Started records by request id, so a completion needs no read (a restart falls back to D1). */
+  private readonly open = new Map<string, SealedEvent>();
+  private readonly writer: GroupCommit<Statement>;
+
+  constructor(ctx: DurableObjectState, env: Bindings) {
+    super(ctx, env);
+    this.writer = new GroupCommit<Statement>({
+      head: () => this.head,
+      commit: (statements, head) => this.commit(statements, head),
+    });
+    ctx.blockConcurrencyWhile(async () => {
+      const last = await lastLink(env.DB);
+      this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: genesisHash };
+      if ((await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + alarmEveryMs);
+    });
+  }
+
+  private async commit(statements: Statement[], head: ChainHead): Promise<void> {
+    const [first, ...rest] = statements;
+    if (!first) return;
+    await drizzle(this.env.DB).batch([first, ...rest]);
+    this.head = head;
+    await this.ctx.storage.put(anchorKey, head);
+  }
+
+  private get d() {
+    return drizzle(this.env.DB);
+  }
+
+  /** Write-ahead: resolves once the started record is committed. */
+  async begin(started: SealedEvent, prompt: string | null): Promise<void> {
+    const now = Date.now();
+    await this.writer.submit(async () => beginOp(this.d, started, prompt, now));
+    this.open.set(started.id, started);
+    // Bounded: a completion whose record was dropped here reads it back from D1.
+    if (this.open.size > maxOpen) this.open.delete(this.open.keys().next().value ?? "");
+  }
+
+  /** Completes and seals a started record; false when there was none open. */
+  async complete(id: string, completion: EventCompletion, response: string | null): Promise<boolean> {
+    let started = this.open.get(id);
+    if (!started) {
+      const row = await getEvent(this.env.DB, id);
+      if (!row || row.finishedAt !== null) return false;
+      started = sealedEventOf(row);
+    }
+    const record = started;
+    const now = Date.now();
+    await this.writer.submit((draft) => completeOp(this.d, draft, record, completion, response, now));
+    this.open.delete(id);
+    return true;
+  }
+
+  /** A finished refusal of an authenticated request, sealed at once. */
+  async refusal(event: SealedEvent): Promise<void> {
+    const now = Date.now();
+    await this.writer.submit((draft) => refusalOp(this.d, draft, event, now));
+  }
+
+  /** One more unauthenticated refusal in its bucket. */
+  async flood(bucket: SealedEvent): Promise<void> {
+    await this.writer.submit(async () => floodOp(this.d, bucket));
+  }
+
+  async adminAction(action: SealedAdminAction): Promise<void> {
+    const now = Date.now();
+    await this.writer.submit((draft) => adminOp(this.d, draft, action, now));
+  }
+
+  /** Seals finished rows not yet in the chain; returns how many. */
+  async sealBacklog(): Promise<number> {
+    let sealed = 0;
+    for (;;) {
+      const now = Date.now();
+      const rows = await unsealedFinished(this.env.DB, now, bucketGraceMs, 500);
+      if (rows.length === 0) return sealed;
+      await this.writer.submit((draft) => backlogOp(this.d, draft, rows, now));
+      sealed += rows.length;
+    }
+  }
+
+  /** The last head this ledger committed (its own record, outside D1). */
+  async anchor(): Promise<ChainHead | null> {
+    return (await this.ctx.storage.get<ChainHead>(anchorKey)) ?? null;
+  }
+
+  /** Deletes prompt and response text stored before `cutoff`; returns how many pieces went. */
+  async purgeBefore(cutoff: number): Promise<number> {
+    let purged = 0;
+    for (;;) {
+      const gone = await purgeContentBefore(this.env.DB, cutoff, purgeBatch);
+      purged += gone;
+      if (gone < purgeBatch) return purged;
+    }
+  }
+
+  override async alarm(): Promise<void> {
+    try {
+      await this.sealBacklog();
+      const days = configFrom(this.env).GATEHOUSE_RETENTION_DAYS;
+      if (days !== null) await this.purgeBefore(Date.now() - days * 86_400_000);
+    } finally {
+      await this.ctx.storage.setAlarm(Date.now() + alarmEveryMs);
+    }
+  }
+}

@@ -1,0 +1,101 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv, Bindings } from "../env";
+import { GatehouseError } from "../errors";
+import type { EventCompletion } from "../db/audit-events";
+import type { ExchangeResult } from "../inference/exchange";
+import type { SealedEvent } from "./canonical";
+import { capture, type CaptureMode } from "./content";
+import { ledgerName } from "./ledger";
+
+/**
+ * The recorder's request side. auditStart() is the pipeline's "audit started
+ * (committed)" step: it writes the record before anything is forwarded and
+ * refuses the request (503 audit_unavailable) when it cannot; then it hangs
+ * the completion on the exchange's settlement, which runs once when the
+ * answer ends, fails, or the client goes away (waitUntil keeps it alive).
+ *
+ * What is recorded is what reaches the model: the validated body that will
+ * be forwarded (POST /chat's credentials are already stripped from it), never
+ * a header, never a credential.
+ */
+
+export function ledgerOf(env: Bindings) {
+  return env.AUDIT.get(env.AUDIT.idFromName(ledgerName));
+}
+
+export function captureModeOf(c: Context<AppEnv>): CaptureMode {
+  return c.var.principal?.captureMode ?? c.var.config.GATEHOUSE_CAPTURE_MODE;
+}
+
+/** The started record of this request (completion fields empty). */
+export function startedRecord(c: Context<AppEnv>, mode: CaptureMode, prompt: { sha256: string | null; bytes: number | null }): SealedEvent {
+  const principal = c.var.principal;
+  return {
+    id: c.var.requestId,
+    kind: "request",
+    startedAt: c.var.receivedAt ?? Date.now(),
+    userId: principal?.userId ?? null,
+    keyId: principal?.keyId ?? null,
+    clientAddress: c.var.clientAddress ?? "unknown",
+    method: c.req.method,
+    endpoint: c.req.path.slice(0, 512),
+    model: c.var.model ?? null,
+    stream: c.var.streamed === true,
+    captureMode: mode,
+    promptSha256: prompt.sha256,
+    promptBytes: prompt.bytes,
+    status: null, outcome: null, code: null, latencyMs: null, ttfbMs: null, promptTokens: null,
+    completionTokens: null, bytesOut: null, responseSha256: null, responseBytes: null, finishedAt: null,
+    count: 1,
+  };
+}
+
+export function auditStart(): MiddlewareHandler<AppEnv> {
+  return async function auditStart(c, next) {
+    const settlement = c.var.settlement;
+    // Without a settlement the record would never be completed: a wiring bug, refuse (500).
+    if (!settlement) throw new Error("auditStart() must run after openExchange()");
+    const mode = captureModeOf(c);
+    const body = c.var.upstreamBody;
+    const prompt = await capture(mode, body === undefined ? null : JSON.stringify(body));
+    const started = startedRecord(c, mode, prompt);
+    const ledger = ledgerOf(c.env);
+    try {
+      await ledger.begin(started, prompt.text);
+    } catch {
+      // Not committed: the request must not reach the model.
+      throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
+    }
+    c.set("auditStarted", true);
+    settlement.add((result) => completeRecord(ledger, started.id, mode, result));
+    await next();
+  };
+}
+
+async function completeRecord(ledger: ReturnType<typeof ledgerOf>, id: string, mode: CaptureMode, result: ExchangeResult): Promise<void> {
+  const response = await capture(mode, result.responseText);
+  const completion = completionOf(result, response);
+  // One retry: the ledger may be restarting. If both fail the record stays open and is
+  // finished as interrupted at the next start; the failure is logged by the settlement.
+  try {
+    await ledger.complete(id, completion, response.text);
+  } catch {
+    await ledger.complete(id, completion, response.text);
+  }
+}
+
+export function completionOf(result: ExchangeResult, response: { sha256: string | null; bytes: number | null }, now = Date.now()): EventCompletion {
+  return {
+    status: result.status,
+    outcome: result.outcome,
+    code: null,
+    latencyMs: Math.round(result.latencyMs),
+    ttfbMs: result.ttfbMs === null ? null : Math.round(result.ttfbMs),
+    promptTokens: result.usage?.promptTokens ?? null,
+    completionTokens: result.usage?.completionTokens ?? null,
+    bytesOut: result.bytesOut,
+    responseSha256: response.sha256,
+    responseBytes: response.bytes,
+    finishedAt: now,
+  };
+}

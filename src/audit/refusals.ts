@@ -1,0 +1,76 @@
+import type { Context } from "hono";
+import type { AppEnv } from "../env";
+import type { GatehouseError } from "../errors";
+import { outcomeOf } from "../middleware/exchange";
+import type { SealedEvent } from "./canonical";
+import { ledgerOf } from "./recorder";
+
+/**
+ * Refusals are audited too: 401, 403, 429 and 503, from the one onError, off
+ * the response path (waitUntil). A refusal of an authenticated caller is a
+ * record of its own (one per request id). An unauthenticated one carries no
+ * trustworthy identity and can come in floods, so it is counted in one row
+ * per client address, minute and error code: the table grows with
+ * addresses × minutes, never with requests. Nothing the client sent is kept
+ * but the path (a failed sign-in's username could be a mistyped password).
+ * A request whose record was already started is completed by its settlement.
+ */
+
+const audited = new Set<number>([401, 403, 429, 503]);
+const minuteMs = 60_000;
+
+export function recordRefusal(c: Context<AppEnv>, error: GatehouseError): void {
+  if (!audited.has(error.status) || c.var.auditStarted === true) return;
+  let ctx: { waitUntil(promise: Promise<unknown>): void };
+  try {
+    ctx = c.executionCtx;
+  } catch {
+    return; // No execution context (app.request in a unit test): nothing can outlive the response.
+  }
+  const write = writeRefusal(c, error).catch((failure: unknown) => {
+    console.error(JSON.stringify({ level: "error", event: "audit_refusal_failed", request_id: c.var.requestId, error: (failure as Error)?.name ?? "Error" }));
+  });
+  ctx.waitUntil(write);
+}
+
+function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): SealedEvent {
+  const principal = c.var.principal;
+  return {
+    id: c.var.requestId,
+    kind: "refusal",
+    startedAt: c.var.receivedAt ?? now,
+    userId: principal?.userId ?? null,
+    keyId: principal?.keyId ?? null,
+    clientAddress: c.var.clientAddress ?? "unknown",
+    method: c.req.method.slice(0, 16),
+    endpoint: c.req.path.slice(0, 512),
+    model: principal ? (c.var.model ?? null) : null,
+    stream: principal ? c.var.streamed === true : false,
+    captureMode: "metadata",
+    promptSha256: null, promptBytes: null,
+    status: error.status,
+    outcome: outcomeOf(error, error.status),
+    code: error.code,
+    latencyMs: c.var.receivedAt === undefined ? null : now - c.var.receivedAt,
+    ttfbMs: null, promptTokens: null, completionTokens: null, bytesOut: null, responseSha256: null, responseBytes: null,
+    finishedAt: now,
+    count: 1,
+  };
+}
+
+async function writeRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
+  const now = Date.now();
+  const event = refusalEvent(c, error, now);
+  const ledger = ledgerOf(c.env);
+  if (c.var.principal) return ledger.refusal(event);
+  const minute = Math.floor(now / minuteMs) * minuteMs;
+  await ledger.flood({
+    ...event,
+    id: `refusals:${event.clientAddress}:${error.code}:${minute}`,
+    kind: "refusals",
+    startedAt: minute,
+    latencyMs: null,
+    // The bucket is closed (and sealed by the ledger) once its minute is over.
+    finishedAt: minute + minuteMs,
+  });
+}

@@ -74,10 +74,11 @@ export class UserLimiter extends DurableObject<Bindings> {
    */
   async release(id: string, usage: TokenUsage | null): Promise<void> {
     leaseId.parse(id);
-    const counted = usageInput.parse(usage);
     const leases = { ...this.state.leases };
     delete leases[id];
-    const tokens = counted ? counted.promptTokens + counted.completionTokens : 0;
+    // The slot is freed whatever the usage looks like; a malformed count is not charged.
+    const counted = usageInput.safeParse(usage);
+    const tokens = counted.success && counted.data ? counted.data.promptTokens + counted.data.completionTokens : 0;
     this.state = { ...this.state, leases, usage: tokens > 0 ? charge(this.state.usage, tokens, Date.now()) : this.state.usage };
     await this.persist();
   }

@@ -1,4 +1,4 @@
-import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
 import type { AdmissionQueue, EnterResult } from "../../../src/governance/admission-queue";
 
@@ -121,6 +121,22 @@ describe("AdmissionQueue (error)", () => {
     expect(await next).toMatchObject({ ok: true });
     const users = (await stub.snapshot()).users.map((u) => u.userId).sort();
     expect(users).toEqual(["alive", "next"]);
+  });
+
+  test("held slots are on disk: an evicted queue still counts them", async () => {
+    const stub = queueStub();
+    const held = [request("a"), request("b")];
+    for (const req of held) await stub.enter(req);
+    await evictDurableObject(stub);
+    expect((await stub.snapshot()).inflight).toBe(2);
+    // Still full: a newcomer waits until one of the restored slots is given back.
+    const c = request("c");
+    const third = stub.enter(c);
+    await untilWaiting(stub, 1);
+    await stub.release(held[0]!.leaseId);
+    expect(await third).toMatchObject({ ok: true });
+    await stub.release(held[1]!.leaseId);
+    await stub.release(c.leaseId);
   });
 
   test("a renewed lease is kept; releasing an unknown lease changes nothing", async () => {

@@ -11,8 +11,9 @@ beforeEach(async () => {
 const user = () => `user-${crypto.randomUUID()}`;
 
 async function expectNothingHeld(userId: string) {
-  expect((await limiterOf(userId).report(principalFor(userId).limits)).inflight).toBe(0);
-  expect((await globalQueue().snapshot()).inflight).toBe(0);
+  const user = (await limiterOf(userId).report(principalFor(userId).limits)).inflight;
+  const gpu = (await globalQueue().snapshot()).users;
+  expect({ user, gpu }).toEqual({ user: 0, gpu: [] });
 }
 
 describe("slots are released (happy)", () => {
@@ -66,11 +67,39 @@ describe("slots are released (error)", () => {
       await settled;
     }
     await expectNothingHeld(dee.userId);
-    const log = await simulatorLog();
+    // The last upstream connection closes a moment after its client left: poll, don't sleep.
+    let log = await simulatorLog();
+    for (let i = 0; i < 200 && log.inflight > 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+      log = await simulatorLog();
+    }
     expect(log.requests.filter((r) => r.path === "/api/chat")).toHaveLength(200);
     expect(log.inflight).toBe(0);
     // The aborts reached Ollama too: it stopped generating for a client that was gone.
     expect(log.requests.filter((r) => r.closedEarly).length).toBeGreaterThan(190);
+  });
+});
+
+describe("leaving the queue", () => {
+  test("a client that goes away while waiting for the GPU gives back its place and its slot", async () => {
+    const queue = globalQueue();
+    const held = Array.from({ length: 2 }, () => ({ leaseId: crypto.randomUUID(), userId: "holder", username: "holder", service: false }));
+    for (const lease of held) await queue.enter(lease);
+    const eve = principalFor(user());
+    const controller = new AbortController();
+    const pending = send(eve, "/api/chat", chatBody("waiting"), { signal: controller.signal });
+    while ((await queue.snapshot()).waiting < 1) await new Promise((r) => setTimeout(r, 5));
+    expect((await limiterOf(eve.userId).report(eve.limits)).inflight).toBe(1);
+    controller.abort();
+    const { settled } = await pending.catch(() => ({ settled: Promise.resolve() }));
+    await settled;
+    for (let i = 0; i < 200 && (await limiterOf(eve.userId).report(eve.limits)).inflight > 0; i++) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    expect((await limiterOf(eve.userId).report(eve.limits)).inflight).toBe(0);
+    expect((await queue.snapshot()).waiting).toBe(0);
+    for (const lease of held) await queue.release(lease.leaseId);
+    expect((await simulatorLog()).requests).toHaveLength(0);
   });
 });
 

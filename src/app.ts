@@ -1,5 +1,6 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
+import { auditStart } from "./audit/recorder";
 import { accountRoutes } from "./control/account-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
@@ -40,6 +41,7 @@ export function createApp(): Hono<AppEnv> {
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
       ...(route.group === "inference" ? [admit()] : []), // per-user rate/slots/quota, then the fair GPU queue
+      auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),
   );
 

@@ -61,3 +61,24 @@ export class AdminClient {
     return { userId: user.id, secret };
   }
 }
+
+/** Creates a person with a password they have already changed (so Basic and /chat work). */
+export async function personWithPassword(admin: AdminClient, username: string, password: string): Promise<string> {
+  const { user, temporaryPassword } = await admin.json<{ user: { id: string }; temporaryPassword: string }>("POST", "/admin/api/users", {
+    username,
+    role: "user",
+  });
+  const login = await fetch(`${admin.baseUrl}/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: admin.baseUrl },
+    body: JSON.stringify({ username, password: temporaryPassword }),
+  });
+  const cookie = login.headers.getSetCookie()[0]?.split(";")[0] ?? "";
+  const changed = await fetch(`${admin.baseUrl}/auth/password`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Origin: admin.baseUrl, Cookie: cookie },
+    body: JSON.stringify({ currentPassword: temporaryPassword, newPassword: password }),
+  });
+  if (changed.status !== 204) throw new Error(`password change failed: ${changed.status} ${await changed.text()}`);
+  return user.id;
+}

@@ -69,7 +69,8 @@ export class AdmissionQueue extends DurableObject<Bindings> {
     if (this.inflight.has(request.leaseId) || this.waiters.has(request.leaseId)) {
       throw new Error("lease id already in use");
     }
-    if (this.queue.size >= config.GATEHOUSE_MAX_QUEUE && this.inflight.size >= config.GATEHOUSE_MAX_INFLIGHT) {
+    const full = this.queue.size >= config.GATEHOUSE_MAX_QUEUE && this.inflight.size >= config.GATEHOUSE_MAX_INFLIGHT;
+    if (full && !this.makeRoomFor(request.userId)) {
       return { ok: false, reason: "full", retryAfter: overloadedRetrySeconds };
     }
     const granted = new Promise<EnterResult>((resolve) => {
@@ -140,6 +141,22 @@ export class AdmissionQueue extends DurableObject<Bindings> {
       );
       waiter.resolve({ ok: true, waitedMs: now - waiter.enqueuedAt });
     }
+  }
+
+  /**
+   * A full queue is shared fairly: the newest request of the user with the
+   * most waiting is refused to make room, if that user would still have more
+   * waiting than this one. False when nobody holds more than their share.
+   */
+  private makeRoomFor(userId: string): boolean {
+    const busiest = this.queue.busiest();
+    if (!busiest || busiest.count <= this.queue.waitingFor(userId) + 1) return false;
+    const evicted = this.queue.popNewest(busiest.user);
+    if (!evicted) return false;
+    clearTimeout(evicted.timer);
+    this.waiters.delete(evicted.leaseId);
+    evicted.resolve({ ok: false, reason: "full", retryAfter: overloadedRetrySeconds });
+    return true;
   }
 
   private giveUp(waiter: Waiter, reason: "timeout" | "cancelled"): void {

@@ -16,6 +16,11 @@
  * team starve CI jobs forever; with a weight a service account still always
  * progresses.
  *
+ * The queue is bounded, and the bound is shared fairly too: when it is full,
+ * a newcomer pushes out the newest request of the user with the most waiting
+ * (if that user has more than the newcomer would), so one user with no
+ * concurrency cap cannot fill the queue and lock everyone else out.
+ *
  * Pure and in memory: it lives inside the single AdmissionQueue Durable
  * Object, whose waiting requests are live calls that do not survive it anyway.
  */
@@ -91,6 +96,29 @@ export class FairQueue<T> {
       this.finished.set(user, line.start);
     }
     return true;
+  }
+
+  /** How many requests `user` has waiting. */
+  waitingFor(user: string): number {
+    return this.lines.get(user)?.items.length ?? 0;
+  }
+
+  /** The user with the most requests waiting, and how many. */
+  busiest(): { user: string; count: number } | undefined {
+    let best: { user: string; count: number } | undefined;
+    for (const [user, line] of this.lines) {
+      if (!best || line.items.length > best.count) best = { user, count: line.items.length };
+    }
+    return best;
+  }
+
+  /** Takes out `user`'s most recently queued request (to make room for someone with fewer). */
+  popNewest(user: string): T | undefined {
+    const line = this.lines.get(user);
+    const item = line?.items.at(-1);
+    if (item === undefined) return undefined;
+    this.remove(user, item);
+    return item;
   }
 
   /** Waiting requests per user, in no particular order. */

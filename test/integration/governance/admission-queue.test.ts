@@ -96,6 +96,25 @@ describe("AdmissionQueue (error)", () => {
     expect((await Promise.all(pending)).every((r) => !r.ok && r.reason === "cancelled")).toBe(true);
   });
 
+  test("a full queue is shared: a newcomer pushes out the flooding user's newest request", async () => {
+    const stub = queueStub();
+    const held = [request("flood"), request("flood")];
+    for (const req of held) await stub.enter(req);
+    const flood = Array.from({ length: 16 }, () => request("flood"));
+    const pending = flood.map((req) => stub.enter(req));
+    await untilWaiting(stub, 16);
+    const calm = request("calm");
+    const calmResult = stub.enter(calm);
+    // The flood's newest waiter is refused; the calm request takes its place.
+    expect(await pending[15]).toEqual({ ok: false, reason: "full", retryAfter: 5 });
+    // A newcomer from the flood itself pushes out nobody: the queue is full for it.
+    expect(await stub.enter(request("flood"))).toMatchObject({ ok: false, reason: "full" });
+    await stub.release(held[0]!.leaseId);
+    expect(await calmResult).toMatchObject({ ok: true });
+    for (const req of [...flood, held[1]!, calm]) await stub.release(req.leaseId);
+    await Promise.all(pending);
+  });
+
   test("a request that waits past GATEHOUSE_QUEUE_TIMEOUT is refused and leaves the queue", async () => {
     const stub = queueStub();
     for (let i = 0; i < 2; i++) await stub.enter(request(`u${i}`));

@@ -59,6 +59,18 @@ describe("fair queue order", () => {
     expect(queue.pop()).toBeUndefined();
   });
 
+  test("the busiest user gives up its newest request to make room", () => {
+    const queue = new FairQueue<string>();
+    for (const item of ["f1", "f2", "f3"]) queue.push("flood", 1, item);
+    queue.push("calm", 1, "c1");
+    expect(queue.busiest()).toEqual({ user: "flood", count: 3 });
+    expect(queue.waitingFor("calm")).toBe(1);
+    expect(queue.popNewest("flood")).toBe("f3");
+    expect(queue.popNewest("nobody")).toBeUndefined();
+    expect(queue.size).toBe(3);
+    expect(drain(queue)).toEqual(["flood:f1", "calm:c1", "flood:f2"]);
+  });
+
   test("weights must be positive", () => {
     expect(() => new FairQueue<number>().push("a", 0, 1)).toThrow(RangeError);
   });

@@ -47,6 +47,8 @@ export interface Variables {
   model: string | null;
   /** Whether the answer will be streamed. */
   streamed: boolean;
+  /** Drop OpenAI's usage-only event: Gatehouse asked for it (for quotas), the client did not. */
+  hideUsageChunk: boolean;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
   /** Set once this request's audit record is committed (its settlement completes it; onError records no refusal). */

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { relay } from "./relay";
-import { OllamaReader, OpenAiReader } from "./translators";
+import { OllamaReader, OpenAiReader, isUsageOnlyEvent } from "./translators";
 import { callOllama, type UpstreamCall } from "./upstream";
 
 export type Dialect = "ollama" | "openai";
@@ -30,6 +30,7 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
     reader: dialect === "openai" ? new OpenAiReader() : new OllamaReader(),
     receivedAt: c.var.receivedAt,
     clientSignal: c.req.raw.signal,
+    dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,
     onEnd: (result) => void settlement.settle(result).finally(settled),
   });
   const headers = new Headers();

@@ -25,9 +25,18 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     // GET /v1/models/:id checks its own id and answers 404, as OpenAI does for an unknown model.
     const model = named ?? c.req.param("id") ?? null;
     for (const name of modelsNamedBy(body)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
-    c.set("upstreamBody", body);
     c.set("model", model);
-    c.set("streamed", body ? body.stream !== false && (route.dialect === "ollama" || body.stream === true) : false);
+    const streamed = body ? body.stream !== false && (route.dialect === "ollama" || body.stream === true) : false;
+    c.set("streamed", streamed);
+    c.set("hideUsageChunk", false);
+    if (body && route.dialect === "openai" && streamed && route.group === "inference") {
+      const wanted = (body.stream_options as { include_usage?: boolean } | null | undefined)?.include_usage === true;
+      // Quotas need the token counts of every answer: always ask Ollama for them,
+      // and drop the extra usage event for a client that did not ask.
+      body = { ...body, stream_options: { ...((body.stream_options as object | null) ?? {}), include_usage: true } };
+      c.set("hideUsageChunk", !wanted);
+    }
+    c.set("upstreamBody", body);
     await next();
   };
 }

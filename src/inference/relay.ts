@@ -9,6 +9,8 @@ export interface RelayOptions {
   receivedAt: number;
   /** Fires when the client goes away (workerd's request.signal). */
   clientSignal: AbortSignal;
+  /** Lines to read but not hand on (with the blank line that ends their SSE event). */
+  dropLine?: ((line: string) => boolean) | undefined;
   /** Called exactly once, when the relay ends for whatever reason. */
   onEnd(result: ExchangeResult): void;
 }
@@ -68,11 +70,13 @@ export function relay(options: RelayOptions): ReadableStream<Uint8Array> {
   const readLines = (bytes: Uint8Array) => {
     for (const line of linesOf(decoder.decode(bytes))) reader.line(line);
   };
+  /** The bytes to hand on: all of them, or those left after dropping lines. */
+  const kept = (bytes: Uint8Array): Uint8Array => (options.dropLine ? withoutLines(bytes, options.dropLine) : bytes);
 
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>) => {
     const rest = streamed ? framer.flush() : null;
     if (rest) {
-      send(controller, rest);
+      send(controller, kept(rest));
       readLines(rest);
     }
     // A stream that stops without its final chunk was cut short upstream.
@@ -114,8 +118,10 @@ export function relay(options: RelayOptions): ReadableStream<Uint8Array> {
         }
         const lines = framer.push(chunk.value);
         if (lines) {
-          send(controller, lines);
           readLines(lines);
+          const out = kept(lines);
+          if (out.byteLength === 0) continue;
+          send(controller, out);
           return;
         }
       }
@@ -132,4 +138,24 @@ function decodeAll(chunks: Uint8Array[]): string {
   let text = "";
   for (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
   return text + decoder.decode();
+}
+
+/** Removes the lines `drop` matches, and the blank line after each (the end of its SSE event). */
+function withoutLines(bytes: Uint8Array, drop: (line: string) => boolean): Uint8Array {
+  const lines = new TextDecoder().decode(bytes).split("\n");
+  const out: string[] = [];
+  let skipBlank = false;
+  for (const line of lines) {
+    if (skipBlank && line === "") {
+      skipBlank = false;
+      continue;
+    }
+    skipBlank = false;
+    if (drop(line)) {
+      skipBlank = true;
+      continue;
+    }
+    out.push(line);
+  }
+  return new TextEncoder().encode(out.join("\n"));
 }

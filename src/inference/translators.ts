@@ -125,3 +125,10 @@ export class OpenAiReader extends BaseReader {
     return `data: ${JSON.stringify({ error: { message, type: "api_error", param: null, code: "upstream_unavailable" } })}\n\n`;
   }
 }
+
+/** An OpenAI stream's closing usage event: `data: {…"choices":[],"usage":{…}}`. */
+export function isUsageOnlyEvent(line: string): boolean {
+  if (!line.startsWith("data:") || !line.includes('"usage"')) return false;
+  const event = parseObject(line.slice(5).trim());
+  return event !== null && Array.isArray(event.choices) && event.choices.length === 0 && typeof event.usage === "object";
+}

@@ -62,6 +62,17 @@ describe("streaming (happy)", () => {
   });
 });
 
+describe("token usage for quotas (security)", () => {
+  test("an OpenAI stream without include_usage is still metered, and the client sees no extra event", async () => {
+    await configureSimulator({ chunkCount: 3 });
+    const events = (await lines(await post("/v1/chat/completions", { ...chat(), stream: true }))).filter((line) => line.startsWith("data: "));
+    expect(events.at(-1)).toBe("data: [DONE]");
+    expect(events.some((line) => line.includes('"usage"'))).toBe(false);
+    const [seen] = (await simulatorLog()).requests;
+    expect(seen?.body).toMatchObject({ stream_options: { include_usage: true } });
+  });
+});
+
 describe("upstream failures (error)", () => {
   test("Ollama dying mid-stream ends the stream with an error line, never a fake done", async () => {
     await configureSimulator({ chunkCount: 10, dieAfterChunks: 3, chunkDelayMs: 10 });

@@ -105,11 +105,17 @@ export class Admission implements AdmissionHandle {
     }
   }
 
+  /** Extends the held leases; run every leaseRenewMs while the request lives. */
+  async renew(): Promise<void> {
+    const calls: Promise<boolean>[] = [];
+    if (this.userHeld) calls.push(Promise.resolve(this.limiter.renew(this.leaseId)));
+    if (this.queueState === "held") calls.push(Promise.resolve(this.queue.renew(this.leaseId)));
+    // A missed renewal is retried at the next beat; two in a row and the lease lapses, as designed.
+    await Promise.allSettled(calls);
+  }
+
   private startRenewing(): void {
-    this.heartbeat = setInterval(() => {
-      if (this.userHeld) void this.limiter.renew(this.leaseId).catch(() => false);
-      if (this.queueState === "held") void this.queue.renew(this.leaseId).catch(() => false);
-    }, leaseRenewMs);
+    this.heartbeat = setInterval(() => void this.renew(), leaseRenewMs);
     this.holdTimer = setTimeout(() => {
       // A request this old is stuck: stop renewing so its leases lapse, and let its context go.
       this.stopRenewing();

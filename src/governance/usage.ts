@@ -1,0 +1,17 @@
+import type { Bindings } from "../env";
+import type { Limits } from "./limits";
+import type { UsageReport } from "./user-policy";
+
+/**
+ * A user's current usage (rate bucket, slots held, tokens this UTC day and
+ * month) for display: GET /account/api/me and the admin console. Display
+ * only, so a limiter that cannot answer gives null rather than an error;
+ * admission itself always fails closed (src/middleware/admit.ts).
+ */
+export async function userUsage(env: Pick<Bindings, "USER_LIMITER">, userId: string, limits: Limits): Promise<UsageReport | null> {
+  try {
+    return await env.USER_LIMITER.get(env.USER_LIMITER.idFromName(userId)).report(limits);
+  } catch {
+    return null;
+  }
+}

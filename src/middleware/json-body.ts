@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { assertSafeJson } from "./json-safety";
 
 /**
  * Reads a JSON request body under three limits before any route sees it:
@@ -37,7 +38,9 @@ export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEn
     if (declared > maxBytes) throw new GatehouseError("payload_too_large");
 
     const bytes = await readLimited(c.req.raw.body, maxBytes, timeoutSeconds * 1000);
-    c.set("jsonBody", parseJson(bytes));
+    const value = parseJson(bytes);
+    assertSafeJson(value);
+    c.set("jsonBody", value);
     await next();
   };
 }

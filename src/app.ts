@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { auditStart } from "./audit/recorder";
 import { accountRoutes } from "./control/account-routes";
+import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
@@ -50,9 +51,11 @@ export function createApp(): Hono<AppEnv> {
   app.route("/auth", authRoutes()); //       register, login, logout, password
   app.use("/account/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control" }));
   app.route("/account/api", accountRoutes());
+  app.route("/account/api", accountAuditRoutes()); // one's own audit trail (JSON, CSV)
   app.use("/admin/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control", roles: ["admin"] }));
   app.route("/admin/api", adminUsersRoutes());
   app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
+  app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
 
   // The console: static pages from public/.
   app.get("*", consolePages);

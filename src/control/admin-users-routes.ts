@@ -11,7 +11,7 @@ import { jsonBody } from "../middleware/json-body";
 import { validated } from "../middleware/validate";
 import { createKey } from "./key-creation";
 import { assertKeepsAnAdmin, patchUser } from "./user-patch";
-import { assertExportCovers } from "./user-deletion";
+import { assertExportCovers, deleteAuditContentOf } from "./user-deletion";
 import { keyView, userView } from "./views";
 
 /**
@@ -113,5 +113,6 @@ async function removeUser(c: Context<AppEnv>): Promise<Response> {
   await assertExportCovers(c, user);
   await recordAdminAction(c, { action: "user.delete", targetUserId: user.id, detail: { username: user.username } });
   await deleteUser(c.env.DB, user.id);
+  await deleteAuditContentOf(c, user);
   return c.body(null, 204);
 }

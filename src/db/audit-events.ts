@@ -1,4 +1,4 @@
-import { and, desc, eq, gte, isNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, isNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { auditEvents, users } from "./schema";
 
@@ -128,9 +128,15 @@ export async function exportPage(db: D1Database, filter: EventFilter, after: num
   return rows.map((row) => ({ ...row.event, username: row.username }));
 }
 
-/** Whether the user has records that started after their last export (or any, never exported), or still open ones. */
+/**
+ * Whether the user has records no export covered: started after their last
+ * export (any, if never exported), or not yet finished when it was taken.
+ */
 export async function hasUnexportedEvents(db: D1Database, userId: string, lastExportAt: number | null): Promise<boolean> {
-  const uncovered = lastExportAt === null ? sql`1 = 1` : or(sql`${auditEvents.startedAt} > ${lastExportAt}`, isNull(auditEvents.finishedAt));
+  const uncovered =
+    lastExportAt === null
+      ? sql`1 = 1`
+      : or(gt(auditEvents.startedAt, lastExportAt), isNull(auditEvents.finishedAt), gt(auditEvents.finishedAt, lastExportAt));
   const row = await drizzle(db)
     .select({ id: auditEvents.id })
     .from(auditEvents)

@@ -1,0 +1,120 @@
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { recordAdminAction } from "../audit/admin-actions";
+import { csvExport } from "../audit/export";
+import { ledgerOf } from "../audit/recorder";
+import { verifyChain } from "../audit/verify";
+import { adminActionView, eventView } from "../audit/views";
+import { listAdminActions } from "../db/admin-actions";
+import { contentOf } from "../db/audit-content";
+import { getEvent, listEvents, type EventFilter } from "../db/audit-events";
+import { markExported } from "../db/user-exports";
+import { getUser } from "../db/users";
+import { validated } from "../middleware/validate";
+
+/**
+ * /admin/api/audit…: search, verify and export the audit trail, and
+ * /account/api/audit…: one's own. app.ts puts these behind the admin (or
+ * account) authentication and authorization of their prefix.
+ */
+
+/** ms since the epoch, or an ISO 8601 date/time. */
+const instant = z
+  .string()
+  .transform((text, ctx) => {
+    const ms = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: "custom", message: "expected ms since the epoch or an ISO 8601 time" });
+      return z.NEVER;
+    }
+    return ms;
+  })
+  .optional();
+
+const listQuery = z.object({
+  user: z.string().min(1).max(100).optional(),
+  model: z.string().min(1).max(300).optional(),
+  outcome: z.string().min(1).max(40).optional(),
+  from: instant,
+  to: instant,
+  cursor: z.coerce.number().int().positive().optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(100),
+});
+
+const rangeQuery = z.object({ from: instant, to: instant });
+
+export function adminAuditRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get("/audit", (c) => listPage(c, {}));
+  routes.get("/audit/verify", verify);
+  routes.get("/audit/actions", async (c) => {
+    const { user, cursor, limit } = validated(listQuery, c.req.query());
+    const rows = await listAdminActions(c.env.DB, user ?? null, cursor ?? null, limit);
+    return c.json({ actions: rows.map(adminActionView), next: rows.length === limit ? rows[rows.length - 1]!.seq : null });
+  });
+  routes.get("/audit.csv", async (c) => {
+    const { from, to } = validated(rangeQuery, c.req.query());
+    const whole = from === undefined && to === undefined;
+    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null } });
+    // Only an export of everything, read to the end, covers every user for deletion.
+    return csv(c, "audit", { from, to }, whole ? (at) => markExported(c.env.DB, null, at) : undefined);
+  });
+  routes.get("/audit/:id", async (c) => {
+    const event = await getEvent(c.env.DB, c.req.param("id"));
+    if (!event) throw new GatehouseError("not_found");
+    const user = event.userId === null ? null : await getUser(c.env.DB, event.userId);
+    const text = (await contentOf(c.env.DB, [event.id])).get(event.id);
+    return c.json({ event: { ...eventView({ ...event, username: user?.username ?? null }), promptText: text?.prompt ?? null, responseText: text?.response ?? null } });
+  });
+  routes.get("/users/:id/audit.csv", async (c) => {
+    const user = await getUser(c.env.DB, c.req.param("id"));
+    if (!user) throw new GatehouseError("not_found");
+    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id });
+    return csv(c, `audit-${user.username}`, { userId: user.id }, (at) => markExported(c.env.DB, user.id, at));
+  });
+  return routes;
+}
+
+export function accountAuditRoutes(): Hono<AppEnv> {
+  const routes = new Hono<AppEnv>();
+  routes.get("/audit", (c) => listPage(c, { userId: c.var.principal.userId }));
+  routes.get("/audit.csv", (c) => csv(c, "my-audit", { userId: c.var.principal.userId }));
+  return routes;
+}
+
+async function listPage(c: Context<AppEnv>, forced: EventFilter): Promise<Response> {
+  const query = validated(listQuery, c.req.query());
+  const filter: EventFilter = { userId: query.user, model: query.model, outcome: query.outcome, from: query.from, to: query.to, ...forced };
+  const rows = await listEvents(c.env.DB, filter, query.cursor ?? null, query.limit);
+  return c.json({ events: rows.map(eventView), next: rows.length === query.limit ? rows[rows.length - 1]!.seq : null });
+}
+
+/** Seals what is waiting first (so recent records are checked too), then walks the chain. */
+async function verify(c: Context<AppEnv>): Promise<Response> {
+  const ledger = ledgerOf(c.env);
+  let anchor;
+  try {
+    await ledger.sealBacklog();
+    anchor = await ledger.anchor();
+  } catch {
+    throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
+  }
+  return c.json(await verifyChain(c.env.DB, anchor));
+}
+
+/** Streams a CSV export of the rows that exist now; `covered` runs once it was read to the end. */
+function csv(c: Context<AppEnv>, name: string, filter: EventFilter, covered?: (at: number) => Promise<void>): Response {
+  const at = Date.now();
+  const body = csvExport(c.env.DB, { filter: { ...filter, startedAtMost: at }, onComplete: covered && (() => covered(at)) });
+  const filename = `${name.replace(/[^A-Za-z0-9._-]/g, "_")}-${new Date(at).toISOString().slice(0, 10)}.csv`;
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8; header=present",
+      "Content-Disposition": `attachment; filename="${filename}"`,
+      "Cache-Control": "no-store",
+      "X-Request-Id": c.var.requestId,
+    },
+  });
+}

@@ -22,7 +22,7 @@ describe("chunking", () => {
       expect(pieces.join("")).toBe(text);
       for (const piece of pieces) {
         expect(piece.length).toBeLessThanOrEqual(size);
-        expect(new TextDecoder("utf-8", { fatal: true }).decode(new TextEncoder().encode(piece))).toBe(piece);
+        expect(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(new TextEncoder().encode(piece))).toBe(piece);
         expect(piece).not.toMatch(/^[\udc00-\udfff]|[\ud800-\udbff]$/);
       }
     }

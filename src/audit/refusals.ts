@@ -14,12 +14,18 @@ import { ledgerOf } from "./recorder";
  * addresses × minutes, never with requests. Nothing the client sent is kept
  * but the path (a failed sign-in's username could be a mistyped password).
  * A request whose record was already started is completed by its settlement.
+ *
+ * The answer waits for the record (up to a short bound), so a refusal the
+ * client saw is on disk even if the process dies right after; a ledger that
+ * is slow to answer delays the refusal by at most `waitMs`, and the write
+ * carries on in waitUntil.
  */
 
 const audited = new Set<number>([401, 403, 429, 503]);
 const minuteMs = 60_000;
+const waitMs = 2_000;
 
-export function recordRefusal(c: Context<AppEnv>, error: GatehouseError): void {
+export async function recordRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
   if (!audited.has(error.status) || c.var.auditStarted === true) return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
@@ -31,6 +37,9 @@ export function recordRefusal(c: Context<AppEnv>, error: GatehouseError): void {
     console.error(JSON.stringify({ level: "error", event: "audit_refusal_failed", request_id: c.var.requestId, error: (failure as Error)?.name ?? "Error" }));
   });
   ctx.waitUntil(write);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([write, new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)))]);
+  clearTimeout(timer);
 }
 
 function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): SealedEvent {

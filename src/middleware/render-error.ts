@@ -10,11 +10,11 @@ import { GatehouseError, errorResponse, type ErrorDialect } from "../errors";
  * are; anything else is a bug: logged with the request id, answered with a
  * generic 500 that never carries the exception's message.
  */
-export function renderError(error: Error, c: Context<AppEnv>): Response {
+export async function renderError(error: Error, c: Context<AppEnv>): Promise<Response> {
   const requestId = c.var.requestId ?? crypto.randomUUID();
   const dialect: ErrorDialect = c.req.path.startsWith("/v1/") ? "openai" : "gatehouse";
   if (error instanceof GatehouseError) {
-    recordRefusal(c, error); // 401/403/429/503 go to the audit trail, off the response path
+    await recordRefusal(c, error); // 401/403/429/503 are on the audit trail before the client hears of them
     return errorResponse(error, requestId, dialect);
   }
   if (error instanceof HTTPException && error.status < 500) {

@@ -17,20 +17,24 @@ export interface EventText {
   response: string | null;
 }
 
+/** D1 allows at most 100 bound parameters in one query. */
+const idsPerQuery = 90;
+
 /** The stored text of these events, joined from their pieces; absent ones are left out. */
 export async function contentOf(db: D1Database, eventIds: readonly string[]): Promise<Map<string, EventText>> {
   const texts = new Map<string, EventText>();
-  if (eventIds.length === 0) return texts;
-  const rows = await drizzle(db)
-    .select({ eventId: auditContent.eventId, part: auditContent.part, body: auditContent.body })
-    .from(auditContent)
-    .where(inArray(auditContent.eventId, [...eventIds]))
-    .orderBy(auditContent.eventId, auditContent.part, auditContent.chunk)
-    .all();
-  for (const row of rows) {
-    const text = texts.get(row.eventId) ?? { prompt: null, response: null };
-    text[row.part] = (text[row.part] ?? "") + row.body;
-    texts.set(row.eventId, text);
+  for (let start = 0; start < eventIds.length; start += idsPerQuery) {
+    const rows = await drizzle(db)
+      .select({ eventId: auditContent.eventId, part: auditContent.part, body: auditContent.body })
+      .from(auditContent)
+      .where(inArray(auditContent.eventId, eventIds.slice(start, start + idsPerQuery)))
+      .orderBy(auditContent.eventId, auditContent.part, auditContent.chunk)
+      .all();
+    for (const row of rows) {
+      const text = texts.get(row.eventId) ?? { prompt: null, response: null };
+      text[row.part] = (text[row.part] ?? "") + row.body;
+      texts.set(row.eventId, text);
+    }
   }
   return texts;
 }

@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import type { AppEnv } from "../env";
+import { userUsage } from "../governance/usage";
 import { GatehouseError } from "../errors";
 import { listApiKeys, revokeApiKey } from "../db/api-keys";
 import { getUser } from "../db/users";
@@ -30,5 +31,7 @@ async function me(c: Context<AppEnv>): Promise<Response> {
   const user = await getUser(c.env.DB, principal.userId);
   if (!user) throw new GatehouseError("unauthenticated");
   // `limits` here are the effective ones for this credential (a key's scope narrows them).
-  return c.json({ user: userView(user, configuredDefaultLimits(c.var.config)), limits: principal.limits, via: principal.via, keyId: principal.keyId });
+  // Usage comes from the user's own limiter; null when it cannot answer (display only, never a gate).
+  const usage = await userUsage(c.env, principal.userId, principal.limits);
+  return c.json({ user: userView(user, configuredDefaultLimits(c.var.config)), limits: principal.limits, usage, via: principal.via, keyId: principal.keyId });
 }

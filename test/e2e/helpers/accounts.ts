@@ -8,7 +8,8 @@ export const firstAdminPassword = "first-admin-password-for-tests";
 export const adminPassword = "the-admins-own-password-2026";
 
 export class AdminClient {
-  private cookie = "";
+  /** The admin session cookie (name=value), for requests made outside this client. */
+  cookie = "";
 
   constructor(readonly baseUrl: string) {}
 

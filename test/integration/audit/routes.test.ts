@@ -90,6 +90,27 @@ describe("CSV export", () => {
   });
 });
 
+describe("time ranges", () => {
+  test("search and export by time range; a ranged export covers nobody for deletion", async () => {
+    const { user, secret } = await person();
+    const before = await ask(secret, "early");
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const from = Date.now();
+    const inside = await ask(secret, "inside");
+    const to = Date.now() + 1;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await ask(secret, "late");
+    const listed = await (await asKey(admin, "GET", `/admin/api/audit?user=${user.id}&from=${from}&to=${new Date(to).toISOString()}`)).json<{ events: { id: string }[] }>();
+    expect(listed.events.map((e) => e.id)).toEqual([inside]);
+    const rows = parseCsv(await (await asKey(admin, "GET", `/admin/api/audit.csv?from=${from}&to=${to}`)).text());
+    const ids = rows.slice(1).map((row) => row[1]);
+    expect(ids).toContain(inside);
+    expect(ids).not.toContain(before);
+    expect((await asKey(admin, "DELETE", `/admin/api/users/${user.id}`)).status).toBe(409);
+    expect((await asKey(admin, "GET", "/admin/api/audit?from=yesterday")).status).toBe(400);
+  });
+});
+
 describe("export before delete", () => {
   test("deleting a user with unexported records is refused; after an export it goes, with its text", async () => {
     const { user, secret } = await person();

@@ -1,4 +1,4 @@
-import { chainPage, type ChainEntry } from "../db/audit-chain";
+import { chainPage, firstUnchained, type ChainEntry } from "../db/audit-chain";
 import { contentOf, type EventText } from "../db/audit-content";
 import type { AuditEventRow } from "../db/audit-events";
 import { adminContentHash, eventContentHash, genesisHash, linkHash, sealedEventOf, sha256Hex } from "./canonical";
@@ -11,10 +11,12 @@ import type { ChainHead } from "./group-commit";
  * not follow from the one before, a record missing (a deleted audit row), a
  * record whose canonical content changed (an edited row), stored text that
  * no longer has the hash the record sealed, or a chain shorter than the
- * ledger's own anchor (rows cut off the end). Reads page by page.
+ * ledger's own anchor (rows cut off the end), or a record that claims to be
+ * sealed but is in no link (a row inserted behind the ledger's back). Reads
+ * page by page.
  */
 
-export type BadReason = "missing_link" | "broken_link" | "missing_record" | "record_changed" | "text_changed" | "truncated";
+export type BadReason = "missing_link" | "broken_link" | "missing_record" | "record_changed" | "text_changed" | "truncated" | "unchained_record";
 
 export interface BadRecord {
   seq: number;
@@ -54,6 +56,8 @@ export async function verifyChain(db: D1Database, anchor: ChainHead | null): Pro
   if (anchor && anchor.seq > 0 && !anchorSeen) {
     return { ok: false, checked, firstBad: { seq: prev.seq + 1, kind: null, id: null, reason: "truncated" } };
   }
+  const unchained = await firstUnchained(db);
+  if (unchained) return { ok: false, checked, firstBad: { seq: prev.seq + 1, kind: unchained.kind, id: unchained.id, reason: "unchained_record" } };
   return { ok: true, checked, firstBad: null };
 }
 
@@ -72,7 +76,9 @@ async function checkEntry(entry: ChainEntry, prev: ChainHead, textOk: Set<string
     return (await adminContentHash(entry.admin)) === link.contentHash ? null : badOf(entry, "record_changed");
   }
   if (!entry.event) return badOf(entry, "missing_record");
-  if ((await eventContentHash(sealedEventOf(entry.event))) !== link.contentHash) return badOf(entry, "record_changed");
+  if (entry.event.sealedSeq !== link.seq || (await eventContentHash(sealedEventOf(entry.event))) !== link.contentHash) {
+    return badOf(entry, "record_changed");
+  }
   return textOk.has(entry.event.id) ? null : badOf(entry, "text_changed");
 }
 

@@ -38,3 +38,29 @@ export async function chainPage(db: D1Database, after: number, limit: number): P
 export async function linkAt(db: D1Database, seq: number): Promise<ChainRow | null> {
   return (await drizzle(db).select().from(auditChain).where(eq(auditChain.seq, seq)).get()) ?? null;
 }
+
+/**
+ * A record that claims to be sealed (or, for admin actions, always is) but has
+ * no link in the chain: a row inserted behind the ledger's back. Null if none.
+ */
+export async function firstUnchained(db: D1Database): Promise<{ kind: "event" | "admin"; id: string } | null> {
+  const d = drizzle(db);
+  const event = await d
+    .select({ id: auditEvents.id })
+    .from(auditEvents)
+    .leftJoin(auditChain, sql`${auditChain.recordKind} = 'event' AND ${auditChain.recordId} = ${auditEvents.id}`)
+    .where(sql`${auditEvents.sealedSeq} IS NOT NULL AND ${auditChain.seq} IS NULL`)
+    .orderBy(auditEvents.seq)
+    .limit(1)
+    .get();
+  if (event) return { kind: "event", id: event.id };
+  const admin = await d
+    .select({ id: adminActions.id })
+    .from(adminActions)
+    .leftJoin(auditChain, sql`${auditChain.recordKind} = 'admin' AND ${auditChain.recordId} = ${adminActions.id}`)
+    .where(sql`${auditChain.seq} IS NULL`)
+    .orderBy(adminActions.seq)
+    .limit(1)
+    .get();
+  return admin ? { kind: "admin", id: admin.id } : null;
+}

@@ -76,6 +76,17 @@ describe("verify", () => {
     expect(await verifyRoute()).toMatchObject({ ok: true });
   });
 
+  test("a forged row that claims to be sealed is caught", async () => {
+    const id = crypto.randomUUID();
+    await run(
+      "INSERT INTO audit_events (id, kind, started_at, client_address, method, endpoint, capture_mode, status, outcome, finished_at, sealed_seq) VALUES (?, 'request', 1, '10.0.0.1', 'POST', '/api/chat', 'metadata', 200, 'ok', 2, 1)",
+      id,
+    );
+    expect(await verifyRoute()).toMatchObject({ ok: false, firstBad: { id, reason: "unchained_record" } });
+    await run("DELETE FROM audit_events WHERE id = ?", id);
+    expect(await verifyRoute()).toMatchObject({ ok: true });
+  });
+
   test("links cut off the end are caught against the ledger's anchor", async () => {
     const anchor = (await ledger().anchor())!;
     const last = (await env.DB.prepare("SELECT * FROM audit_chain WHERE seq = ?").bind(anchor.seq).first<Record<string, unknown>>())!;

@@ -112,7 +112,6 @@ describe("audit trail of a real process", () => {
     expect(await sqlite("SELECT COUNT(*) FROM audit_events WHERE finished_at IS NULL")).toBe("0");
     expect(Number(await sqlite("SELECT COUNT(*) FROM audit_events WHERE outcome = 'interrupted'"))).toBeGreaterThan(0);
     const verified = await cliVerify();
-    if (verified.code !== 0) console.log(gatehouse.output());
     expect(verified.stdout).toContain("intact");
     expect(verified.code).toBe(0);
   });
@@ -143,5 +142,8 @@ describe("audit trail of a real process", () => {
     expect(deleted.code).toBe(1);
     expect(deleted.stdout).toContain(victim);
     expect(deleted.stdout).toContain("missing_record");
+
+    // Nothing secret on the console either (the first admin's password was given, so never printed).
+    for (const secret of [userKey, adminKey, "the-admins-own-password-2026"]) expect(gatehouse.output()).not.toContain(secret);
   });
 });

@@ -31,8 +31,13 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    const started = Date.now();
     console.log(`gatehouse: ${signal} received, stopping`);
-    await gateway.dispose();
+    // Bounded: if workerd is slow to go, exiting still stops it, since
+    // Miniflare's 'exit' hook kills the runtime process.
+    const deadline = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
+    await Promise.race([gateway.dispose(), deadline]);
+    console.log(`gatehouse: stopped in ${Date.now() - started} ms`);
     process.exit(0);
   };
   // Miniflare's bundled signal-exit re-raises SIGINT/SIGTERM whenever the

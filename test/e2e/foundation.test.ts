@@ -136,7 +136,8 @@ describe("npm start's lifecycle", () => {
     const first = await startGatehouse({ dataDir });
     const instance = /instance (\S+)/.exec(first.output())?.[1];
     expect(instance).toBeTruthy();
-    expect(await first.stop("SIGTERM")).toBe(0);
+    expect(await first.stop("SIGTERM"), first.output()).toBe(0);
+    expect(first.output()).toMatch(/stopped in \d+ ms/);
     // Nothing of the process group is left (esbuild's helper exits on EOF a moment later),
     // and the port is free again.
     await expect.poll(() => groupAlive(first.child.pid!), { timeout: 5000 }).toBe(false);
@@ -146,7 +147,7 @@ describe("npm start's lifecycle", () => {
     try {
       expect(/instance (\S+)/.exec(second.output())?.[1]).toBe(instance);
     } finally {
-      expect(await second.stop("SIGINT")).toBe(0);
+      expect(await second.stop("SIGINT"), second.output()).toBe(0);
       await second.cleanup();
     }
   });

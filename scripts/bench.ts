@@ -10,6 +10,7 @@ import { writeFile } from "node:fs/promises";
 import { AdminClient } from "../test/e2e/helpers/accounts";
 import { startGatehouse } from "../test/e2e/helpers/gatehouse-process";
 import { startOllamaSimulator } from "../test/fixtures/ollama-sim/server";
+import { profileWorker } from "./bench/cpu-profile";
 import { timedExport } from "./bench/export";
 import { median, percentile, sequentialClients, type Target } from "./bench/http-timing";
 import { fill, throughput } from "./bench/load";
@@ -18,13 +19,20 @@ import { findWorkerd, peakRssDuring } from "./bench/process-memory";
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const exportRows = Number(process.env.BENCH_EXPORT_ROWS ?? 100_000);
+/** BENCH_PROFILE=1: also sample the worker's CPU during a governed run and print the hottest functions. */
+const profilePort = process.env.BENCH_PROFILE ? 9339 : null;
 const chat = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "benchmark me please" }], stream: false });
 const streamed = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "stream to me" }] });
 
 async function main(): Promise<void> {
   const simulator = await startOllamaSimulator({ port: 0 });
   const gatehouse = await startGatehouse({
-    env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_MAX_INFLIGHT: "512", GATEHOUSE_MAX_QUEUE: "4096" },
+    env: {
+      GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`,
+      GATEHOUSE_MAX_INFLIGHT: "512",
+      GATEHOUSE_MAX_QUEUE: "4096",
+      ...(profilePort ? { GATEHOUSE_INSPECTOR_PORT: String(profilePort) } : {}),
+    },
   });
   const setSim = (config: Record<string, unknown>) =>
     fetch(`${simulator.url}/__sim/reset`, { method: "POST" }).then(() =>
@@ -44,14 +52,22 @@ async function main(): Promise<void> {
     await sequentialClients(direct, "/api/chat", chat, 8, 50);
 
     results.latency8 = await latencyRounds(direct, gated);
+    progress("latency at 8 concurrent", results.latency8);
     results.throughput = await throughputRounds(direct, gated);
+    progress("throughput", results.throughput);
     await setSim({ chunkCount: 50, chunkDelayMs: 20 });
     results.streaming = await streamingRounds(direct, gated);
+    progress("streaming", results.streaming);
     if (workerd) {
       const { peakMiB, startMiB } = await peakRssDuring(workerd, 50, () => sequentialClients(gated, "/api/chat", streamed, 64, 2));
       results.memory64Streams = { workerdStartMiB: round(startMiB), workerdPeakMiB: round(peakMiB) };
     }
     await setSim({});
+    if (profilePort) {
+      const hottest = await profileWorker(profilePort, () => throughput(gated, "/api/chat", chat, 64, seconds));
+      console.error(`bench: hottest functions (self time) in the gateway isolate under load:\n${hottest.join("\n")}`);
+      results.profile = hottest;
+    }
     results.audit = await auditAndExport(gatehouse.url, admin, gated, workerd);
     report(results);
     await writeFile("bench-results.json", `${JSON.stringify(results, null, 2)}\n`);
@@ -109,7 +125,7 @@ async function streamingRounds(direct: Target, gated: Target) {
 async function auditAndExport(url: string, admin: AdminClient, gated: Target, workerd: number | null) {
   const before = await auditCount(admin);
   const started = performance.now();
-  await fill(gated, "/api/chat", chat, 64, Math.max(0, exportRows - before));
+  if (exportRows > before) await fill(gated, "/api/chat", chat, 64, exportRows - before);
   const afterFill = await waitForSettledCount(admin);
   const recordsPerSecond = (afterFill - before) / ((performance.now() - started) / 1000);
   const exportRun = () => timedExport(`${url}/admin/api/audit.csv`, admin.cookie);
@@ -150,6 +166,10 @@ const ratio = (a: number, b: number) => round(a / b);
 
 function machine() {
   return { cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? null, node: process.version, platform: process.platform };
+}
+
+function progress(name: string, value: unknown): void {
+  console.error(`bench: ${name}: ${JSON.stringify(value)}`);
 }
 
 function report(results: Record<string, unknown>): void {

@@ -37,6 +37,8 @@ export async function startGateway(settings: ServeSettings): Promise<RunningGate
     port: settings.port,
     cf: { country: "XX", colo: "LOCAL" },
     telemetry: { enabled: false },
+    // Profiling only; Miniflare binds the inspector to 127.0.0.1.
+    ...(settings.inspectorPort ? { inspectorPort: settings.inspectorPort } : {}),
     logRequests: false,
     modules: [{ type: "ESModule", path: "index.js", contents: script }],
     compatibilityDate,

@@ -13,6 +13,8 @@ const processSchema = z.object({
   GATEHOUSE_DATA: z.string().min(1).default("./.data"),
   GATEHOUSE_ADMIN_PASSWORD: z.string().optional(),
   GATEHOUSE_SESSION_SECRET: z.string().min(32).optional(),
+  /** Profiling only: opens workerd's V8 inspector on this loopback port (npm run bench with BENCH_PROFILE=1). */
+  GATEHOUSE_INSPECTOR_PORT: z.coerce.number().int().min(1).max(65535).optional(),
 });
 
 export interface ServeSettings {
@@ -21,6 +23,7 @@ export interface ServeSettings {
   dataDir: string;
   adminPassword: string | undefined;
   sessionSecret: string | undefined;
+  inspectorPort: number | undefined;
   worker: GatehouseConfig;
   /** The GATEHOUSE_* variables passed to the worker as string vars. */
   workerVars: Record<string, string>;
@@ -48,6 +51,7 @@ export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
     dataDir: resolve(parsed.data.GATEHOUSE_DATA),
     adminPassword: parsed.data.GATEHOUSE_ADMIN_PASSWORD,
     sessionSecret: parsed.data.GATEHOUSE_SESSION_SECRET,
+    inspectorPort: parsed.data.GATEHOUSE_INSPECTOR_PORT,
     worker,
     workerVars,
   };

@@ -13,7 +13,7 @@ import { startOllamaSimulator } from "../test/fixtures/ollama-sim/server";
 import { profileWorker } from "./bench/cpu-profile";
 import { timedExport } from "./bench/export";
 import { median, percentile, sequentialClients, type Target } from "./bench/http-timing";
-import { fill, throughput } from "./bench/load";
+import { throughput } from "./bench/load";
 import { findWorkerd, peakRssDuring } from "./bench/process-memory";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -64,7 +64,7 @@ async function main(): Promise<void> {
     }
     await setSim({});
     if (profilePort) {
-      const hottest = await profileWorker(profilePort, () => throughput(gated, "/api/chat", chat, 64, seconds));
+      const hottest = await profileWorker(profilePort, () => throughput(gated, "/api/chat", chat, 64, { seconds }));
       console.error(`bench: hottest functions (self time) in the gateway isolate under load:\n${hottest.join("\n")}`);
       results.profile = hottest;
     }
@@ -98,7 +98,7 @@ async function throughputRounds(direct: Target, gated: Target) {
     let failures = 0;
     for (let round = 0; round < rounds; round++) {
       for (const [index, target] of [direct, gated].entries()) {
-        const run = await throughput(target, "/api/chat", chat, connections, seconds);
+        const run = await throughput(target, "/api/chat", chat, connections, { seconds });
         rps[index]!.push(run.requestsPerSecond);
         failures += run.errors + run.non2xx;
       }
@@ -125,7 +125,7 @@ async function streamingRounds(direct: Target, gated: Target) {
 async function auditAndExport(url: string, admin: AdminClient, gated: Target, workerd: number | null) {
   const before = await auditCount(admin);
   const started = performance.now();
-  if (exportRows > before) await fill(gated, "/api/chat", chat, 64, exportRows - before);
+  if (exportRows > before) await throughput(gated, "/api/chat", chat, 64, { amount: exportRows - before });
   const afterFill = await waitForSettledCount(admin);
   const recordsPerSecond = (afterFill - before) / ((performance.now() - started) / 1000);
   const exportRun = () => timedExport(`${url}/admin/api/audit.csv`, admin.cookie);

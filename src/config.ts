@@ -77,13 +77,21 @@ export class ConfigError extends Error {
 
 /** Parses the GATEHOUSE_* variables; throws ConfigError naming the first bad one. */
 export function parseConfig(source: Record<string, unknown>): GatehouseConfig {
+  return parseVariables(configSchema, source);
+}
+
+/**
+ * Picks a schema's variables out of an environment and parses them; an empty
+ * string means "not set". Throws ConfigError naming the first bad variable.
+ * Shared with scripts/lib/settings.ts for the process-level settings.
+ */
+export function parseVariables<T extends z.ZodObject>(schema: T, source: Record<string, unknown>): z.infer<T> {
   const picked: Record<string, unknown> = {};
-  for (const key of Object.keys(configSchema.shape)) {
+  for (const key of Object.keys(schema.shape)) {
     const value = source[key];
-    // An empty string means "not set" for every variable.
     if (value !== undefined && value !== "") picked[key] = value;
   }
-  const result = configSchema.safeParse(picked);
+  const result = schema.safeParse(picked);
   if (!result.success) {
     const issue = result.error.issues[0];
     throw new ConfigError(String(issue?.path[0] ?? "config"), issue?.message ?? "invalid");

@@ -1,6 +1,6 @@
 import { resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, parseConfig, type GatehouseConfig } from "../../src/config";
+import { parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
 
 /**
  * The process-level settings of `npm start` (where to listen, where state
@@ -30,16 +30,7 @@ export interface ServeSettings {
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
-  const picked: Record<string, string> = {};
-  for (const key of Object.keys(processSchema.shape)) {
-    const value = env[key];
-    if (value !== undefined && value !== "") picked[key] = value;
-  }
-  const parsed = processSchema.safeParse(picked);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new ConfigError(String(issue?.path[0] ?? "environment"), issue?.message ?? "invalid");
-  }
+  const parsed = { data: parseVariables(processSchema, env) };
   const worker = parseConfig(env);
   const workerVars: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
+import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
 import { httpRequest, rawRequest } from "./helpers/raw-http";
-import { startSimulator } from "./helpers/simulator-process";
 
 /**
  * A corpus of malformed and hostile requests, sent as raw bytes to
@@ -110,16 +110,13 @@ describe("hostile and malformed requests", () => {
   let cases: Case[] = [];
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    ({ simulator, gatehouse } = await startStack());
     const { secret } = await (await AdminClient.signIn(gatehouse.url)).userWithKey("hostile", { role: "user" as never });
     cases = corpus(secret);
     await fetch(`${simulator.url}/__sim/reset`, { method: "POST" });
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   test("the corpus has at least 60 cases", () => {

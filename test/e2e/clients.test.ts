@@ -3,8 +3,8 @@ import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { startSimulator } from "./helpers/simulator-process";
+import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
 
 /**
  * The official `ollama` and `openai` npm packages, pointed at Gatehouse
@@ -17,17 +17,14 @@ describe("real client libraries through Gatehouse", () => {
   let limitedSecret: string;
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    ({ simulator, gatehouse } = await startStack());
     const admin = await AdminClient.signIn(gatehouse.url);
     const generous = { rpm: 1000, burst: 1000, concurrency: 10, dailyTokens: null, monthlyTokens: null, models: null };
     secret = (await admin.userWithKey("client-lib-user", { limits: generous })).secret;
     limitedSecret = (await admin.userWithKey("qwen-only", { limits: { ...generous, models: ["qwen*"] } })).secret;
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   const ollama = (key = secret) => new Ollama({ host: gatehouse.url, headers: { Authorization: `Bearer ${key}` } });

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { findWorkerd, rssMiB } from "../../scripts/bench/process-memory";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient, personWithPassword } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { configureSimulator, startSimulator } from "./helpers/simulator-process";
+import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
+import { configureSimulator } from "./helpers/simulator-process";
 
 /**
  * One pipeline opens 500 streams at once and never reads them. The GPU
@@ -18,18 +19,11 @@ describe("a flood of never-read streams", () => {
   let flooderKey: string;
   let personKey: string;
   const sockets: Socket[] = [];
+  let admin: AdminClient;
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({
-      env: {
-        GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`,
-        GATEHOUSE_MAX_INFLIGHT: "4",
-        GATEHOUSE_MAX_QUEUE: "64",
-        GATEHOUSE_QUEUE_TIMEOUT: "60",
-      },
-    });
-    const admin = await AdminClient.signIn(gatehouse.url);
+    ({ simulator, gatehouse } = await startStack({ GATEHOUSE_MAX_INFLIGHT: "4", GATEHOUSE_MAX_QUEUE: "64", GATEHOUSE_QUEUE_TIMEOUT: "60" }));
+    admin = await AdminClient.signIn(gatehouse.url);
     const unlimited = { rpm: 1_000_000, burst: 1_000_000, concurrency: 1000, dailyTokens: null, monthlyTokens: null, models: null };
     flooderKey = (await admin.userWithKey("flood-pipeline", { limits: unlimited })).secret;
     const personId = await personWithPassword(admin, "calm-person", "a calm person's password");
@@ -39,9 +33,7 @@ describe("a flood of never-read streams", () => {
   });
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   function openNeverRead(body: string): Socket {
@@ -74,15 +66,20 @@ describe("a flood of never-read streams", () => {
     const before = await rssMiB(workerd);
     const body = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "flood" }] });
     for (let i = 0; i < 500; i++) sockets.push(openNeverRead(body));
-    // Let the flood reach the gateway and fill the slots and the queue.
+    // Let the flood reach the gateway and fill the slots and the queue. (Triage of
+    // a 500-request burst itself takes seconds at this build's governed rate; see
+    // the README's performance section.)
     await expect.poll(() => simulator.state.log().inflight, { timeout: 15_000 }).toBe(4);
+    await expect
+      .poll(async () => (await admin.json<{ waiting: number }>("GET", "/admin/api/queue")).waiting, { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(48);
 
     const started = Date.now();
     const refused = await chat(flooderKey);
     expect(refused.status).toBe(503);
     expect(refused.headers.get("retry-after")).toBeTruthy();
     expect(await refused.json()).toMatchObject({ error: { code: "overloaded" } });
-    expect(Date.now() - started).toBeLessThan(2000);
+    expect(Date.now() - started).toBeLessThan(1500);
 
     const calm = Date.now();
     const served = await chat(personKey);

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
 import { freePort, killGroup, makeDataDir, startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
 import { configureSimulator, resetSimulator, startSimulator } from "./helpers/simulator-process";
 
 const run = promisify(execFile);
@@ -23,14 +24,11 @@ describe("npm start serves Gatehouse in workerd", () => {
   let secret: string;
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    ({ simulator, gatehouse } = await startStack());
     secret = (await (await AdminClient.signIn(gatehouse.url)).userWithKey("streamer")).secret;
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   test("/health reports Ollama up, with a request id", async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient, personWithPassword } from "./helpers/accounts";
 import { projectRoot, startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { startSimulator } from "./helpers/simulator-process";
+import { startStack, stopStack } from "./helpers/stack";
 
 const run = promisify(execFile);
 
@@ -24,8 +24,7 @@ describe("the README's curl examples work as written", async () => {
   const env: Record<string, string> = {};
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    ({ simulator, gatehouse } = await startStack());
     const admin = await AdminClient.signIn(gatehouse.url);
     env.GATEHOUSE = gatehouse.url;
     env.KEY = (await admin.userWithKey("readme-pipeline")).secret;
@@ -34,9 +33,7 @@ describe("the README's curl examples work as written", async () => {
     await personWithPassword(admin, env.GH_USER, env.GH_PASSWORD);
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   test("there are examples to run", () => {

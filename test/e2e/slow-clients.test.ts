@@ -2,8 +2,8 @@ import { connect, type Socket } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { startSimulator } from "./helpers/simulator-process";
+import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
 
 /**
  * Clients that send slowly must not hold the gateway: a body dribbled byte
@@ -17,15 +17,12 @@ describe("slow clients", () => {
   let secret: string;
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_BODY_TIMEOUT: "2" } });
+    ({ simulator, gatehouse } = await startStack({ GATEHOUSE_BODY_TIMEOUT: "2" }));
     secret = (await (await AdminClient.signIn(gatehouse.url)).userWithKey("dribbler")).secret;
     await fetch(`${simulator.url}/__sim/reset`, { method: "POST" });
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   /** Writes `text` one byte per `everyMs` until the server closes; returns what it answered and when. */

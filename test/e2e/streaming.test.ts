@@ -2,8 +2,9 @@ import { request } from "node:http";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { configureSimulator, startSimulator } from "./helpers/simulator-process";
+import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
+import { configureSimulator } from "./helpers/simulator-process";
 
 /**
  * A client that closes its socket mid-answer must stop the model: the
@@ -17,15 +18,12 @@ describe("client disconnect through workerd", () => {
   let secret: string;
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    ({ simulator, gatehouse } = await startStack());
     const generous = { rpm: 10_000, burst: 10_000, concurrency: 50, dailyTokens: null, monthlyTokens: null, models: null };
     secret = (await (await AdminClient.signIn(gatehouse.url)).userWithKey("quitter", { limits: generous })).secret;
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   /** Starts a streamed chat over a raw socket, waits for the first bytes, then destroys the socket. */

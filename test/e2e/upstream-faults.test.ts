@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
+import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { startStack, stopStack } from "./helpers/stack";
 import { configureSimulator, resetSimulator, startSimulator } from "./helpers/simulator-process";
 
 /**
@@ -17,18 +18,13 @@ describe("upstream faults", () => {
   let userId: string;
 
   beforeAll(async () => {
-    simulator = await startSimulator();
-    gatehouse = await startGatehouse({
-      env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_FIRST_BYTE_TIMEOUT: "2" },
-    });
+    ({ simulator, gatehouse } = await startStack({ GATEHOUSE_FIRST_BYTE_TIMEOUT: "2" }));
     admin = await AdminClient.signIn(gatehouse.url);
     const limits = { rpm: 1000, burst: 1000, concurrency: 2, dailyTokens: null, monthlyTokens: null, models: null };
     ({ secret: key, userId } = await admin.userWithKey("faulty-pipeline", { limits }));
   });
   afterAll(async () => {
-    await gatehouse?.stop();
-    await gatehouse?.cleanup();
-    await simulator?.close();
+    await stopStack(simulator, gatehouse);
   });
 
   async function chat(): Promise<{ status: number; requestId: string; lines: string[] }> {

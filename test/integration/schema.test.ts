@@ -8,7 +8,7 @@ import * as schema from "../../src/db/schema";
  * database has) must agree: every table and column the code names exists,
  * with the same nullability, after the migrations are applied.
  */
-const tables = Object.values(schema).filter(
+const tables: SQLiteTable[] = (Object.values(schema) as unknown[]).filter(
   (value): value is SQLiteTable => typeof value === "object" && value !== null && Symbol.for("drizzle:IsDrizzleTable") in value,
 );
 

@@ -1,23 +1,11 @@
 import { env } from "cloudflare:test";
+import type { SimulatorLog } from "../../fixtures/ollama-sim/state";
 
 /**
  * The Ollama simulator's control API, reached the way the gateway reaches
  * Ollama: through the real OLLAMA service binding.
  */
-export interface SeenRequest {
-  method: string;
-  path: string;
-  headers: Record<string, string | string[] | undefined>;
-  body: unknown;
-  at: number;
-  closedEarly: boolean;
-}
-
-export interface SimulatorLog {
-  requests: SeenRequest[];
-  maxConcurrent: number;
-  inflight: number;
-}
+export type { SeenRequest, SimulatorLog } from "../../fixtures/ollama-sim/state";
 
 const base = () => `http://${env.GATEHOUSE_OLLAMA}`;
 

@@ -1,28 +1,9 @@
-import { readFile, readdir } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { descendants } from "../lib/process-tree";
 
 /** The pid of the workerd serving a Gatehouse started as process `rootPid` (its descendant). */
 export async function findWorkerd(rootPid: number): Promise<number | null> {
-  const children = new Map<number, number[]>();
-  const commands = new Map<number, string>();
-  for (const entry of await readdir("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = await readFile(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const pid = Number(entry);
-      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
-      commands.set(pid, (await readFile(`/proc/${entry}/cmdline`, "utf8")).split("\0")[0] ?? "");
-    } catch {
-      // The process went away while we looked.
-    }
-  }
-  const queue = [rootPid];
-  while (queue.length > 0) {
-    const pid = queue.shift()!;
-    if ((commands.get(pid) ?? "").endsWith("/workerd")) return pid;
-    queue.push(...(children.get(pid) ?? []));
-  }
-  return null;
+  return (await descendants(rootPid)).find((process) => process.command.endsWith("/workerd"))?.pid ?? null;
 }
 
 /** Resident set size of a process in MiB. */

@@ -1,4 +1,4 @@
-import { build } from "esbuild";
+import { build, stop } from "esbuild";
 import { fileURLToPath } from "node:url";
 
 export const projectRoot = fileURLToPath(new URL("../..", import.meta.url));
@@ -20,6 +20,8 @@ export async function bundleWorker(): Promise<string> {
     write: false,
     logLevel: "silent",
   });
+  // esbuild keeps a service process until told to stop; nothing else needs it.
+  await stop();
   const output = result.outputFiles[0];
   if (!output) throw new Error("esbuild produced no output");
   return output.text;

@@ -51,7 +51,9 @@ async function main(): Promise<void> {
     await sequentialClients(gated, "/api/chat", chat, 8, 50);
     await sequentialClients(direct, "/api/chat", chat, 8, 50);
 
-    results.latency8 = await latencyRounds(direct, gated);
+    results.latency1 = await latencyRounds(direct, gated, 1);
+    progress("latency, one client", results.latency1);
+    results.latency8 = await latencyRounds(direct, gated, 8);
     progress("latency at 8 concurrent", results.latency8);
     results.throughput = await throughputRounds(direct, gated);
     progress("throughput", results.throughput);
@@ -78,12 +80,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function latencyRounds(direct: Target, gated: Target) {
+async function latencyRounds(direct: Target, gated: Target, clients: number) {
   const p50: number[][] = [[], []];
   const p99: number[][] = [[], []];
   for (let round = 0; round < rounds; round++) {
     for (const [index, target] of [direct, gated].entries()) {
-      const totals = (await sequentialClients(target, "/api/chat", chat, 8, 250)).map((t) => t.total);
+      const totals = (await sequentialClients(target, "/api/chat", chat, clients, 2000 / clients)).map((t) => t.total);
       p50[index]!.push(percentile(totals, 50));
       p99[index]!.push(percentile(totals, 99));
     }

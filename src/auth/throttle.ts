@@ -42,3 +42,19 @@ export async function recordFailedAttempt(env: Bindings, username: string, addre
 export async function recordSuccessfulAttempt(env: Bindings, username: string): Promise<void> {
   await guarded(() => accountCounter(env, username).succeed());
 }
+
+/**
+ * Registrations per client address: each costs a full key derivation, so an
+ * unthrottled form would be a lever on the CPU. The same counter (5 in 15
+ * minutes, then a growing lockout) — an honest person registers once.
+ */
+const registrationCounter = (env: Bindings, address: string) => counter(env, `register:${address}`);
+
+export async function assertRegistrationAllowed(env: Bindings, address: string): Promise<void> {
+  const wait = await guarded(() => registrationCounter(env, address).retryAfter());
+  if (wait > 0) throw new GatehouseError("too_many_attempts", { retryAfter: wait });
+}
+
+export async function countRegistration(env: Bindings, address: string): Promise<void> {
+  await guarded(() => registrationCounter(env, address).fail());
+}

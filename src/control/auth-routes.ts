@@ -1,5 +1,6 @@
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { assertRegistrationAllowed, countRegistration } from "../auth/throttle";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { servedOverHttps } from "../auth/client-address";
@@ -54,6 +55,8 @@ async function startSession(c: Context<AppEnv>, user: UserRow): Promise<void> {
  */
 async function register(c: Context<AppEnv>): Promise<Response> {
   const body = validated(registerBody, c.var.jsonBody);
+  await assertRegistrationAllowed(c.env, c.var.clientAddress);
+  await countRegistration(c.env, c.var.clientAddress);
   const email = body.email.toLowerCase();
   const passwordHash = await hashPassword(body.password, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS);
   await insertUserIfFree(c.env.DB, { username: email, email, role: "user", status: "pending", passwordHash, mustChangePassword: false });

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
 import { defaultLimits } from "../../../src/governance/limits";
 import { gateway } from "../helpers/gateway";
-import { asKey, asSession, chat, errorCode, goodPassword, login, origin, seedKey, seedUser, sessionCookie, unique } from "./helpers";
+import { asKey, asSession, chat, errorCode, freshAddress, goodPassword, login, origin, seedKey, seedUser, sessionCookie, unique } from "./helpers";
 
 interface UserJson {
   id: string;
@@ -19,13 +19,26 @@ async function adminSession(): Promise<{ cookie: string; id: string }> {
   return { cookie: await sessionCookie(admin.username), id: admin.id };
 }
 
-function register(email: string, password = goodPassword): Promise<Response> {
+function register(email: string, password = goodPassword, address = freshAddress()): Promise<Response> {
   return gateway("/auth/register", {
     method: "POST",
-    headers: { "Content-Type": "application/json", Origin: origin },
+    headers: { "Content-Type": "application/json", Origin: origin, "CF-Connecting-IP": address },
     body: JSON.stringify({ email, password }),
   });
 }
+
+describe("registration throttling (security)", () => {
+  test("one address gets 5 registrations in 15 minutes, then 429 with Retry-After", async () => {
+    const address = freshAddress();
+    for (let i = 0; i < 5; i++) expect((await register(`${unique("flood")}@example.test`, goodPassword, address)).status).toBe(201);
+    const refused = await register(`${unique("flood")}@example.test`, goodPassword, address);
+    expect(refused.status).toBe(429);
+    expect(await errorCode(refused)).toBe("too_many_attempts");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    // Another address is not affected.
+    expect((await register(`${unique("calm")}@example.test`)).status).toBe(201);
+  });
+});
 
 describe("registration and approval (happy)", () => {
   test("register → pending → approved → signs in", async () => {

@@ -21,6 +21,8 @@ let gatehouse: GatehouseProcess;
 let dataDir: string;
 let userKey: string;
 let adminKey: string;
+/** A user whose rate bucket is spent just before the crash: its state must survive kill -9. */
+let thriftyKey: string;
 
 const settings = { GATEHOUSE_MAX_INFLIGHT: "32", GATEHOUSE_MAX_QUEUE: "512" };
 const start = (dir?: string) => startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, ...settings }, dataDir: dir });
@@ -33,6 +35,8 @@ beforeAll(async () => {
   const generous = { rpm: 100_000, burst: 100_000, concurrency: 100, dailyTokens: null, monthlyTokens: null, models: null };
   userKey = (await admin.userWithKey("audit-load", { limits: generous })).secret;
   adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "audit-cli" })).secret;
+  const thrifty = { rpm: 1, burst: 5, concurrency: 4, dailyTokens: null, monthlyTokens: null, models: null };
+  thriftyKey = (await admin.userWithKey("thrifty", { limits: thrifty })).secret;
 }, 90_000);
 
 afterAll(async () => {
@@ -88,11 +92,28 @@ function load(clients: number) {
   return { answered, stop: async () => ((stopped = true), await running) };
 }
 
+function chatAs(key: string): Promise<Response> {
+  return fetch(`${gatehouse.url}/api/chat`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${key}` },
+    body: JSON.stringify({ model: "llama3.2:latest", messages: [{ role: "user", content: "count me" }], stream: false }),
+  });
+}
+
+async function tokensToday(key: string): Promise<number> {
+  const me = await fetch(`${gatehouse.url}/account/api/me`, { headers: { Authorization: `Bearer ${key}` } });
+  return ((await me.json()) as { usage: { day: { used: number } } }).usage.day.used;
+}
+
 describe("audit trail of a real process", () => {
   test("kill -9 of workerd under load: every answered request has its record; open ones are interrupted", { timeout: 180_000 }, async () => {
     await simulatorConfig({ chunkDelayMs: 25, chunkCount: 12 });
     const traffic = load(16);
     await new Promise((resolve) => setTimeout(resolve, 2_500));
+    // Spend the thrifty user's whole bucket (5) and note the load user's tokens so far.
+    for (let i = 0; i < 5; i++) expect((await chatAs(thriftyKey)).status).toBe(200);
+    const tokensBefore = await tokensToday(userKey);
+    expect(tokensBefore).toBeGreaterThan(0);
     const { stdout } = await run("ps", ["-o", "pid=,comm=", "-g", String(gatehouse.child.pid)]);
     const workerd = stdout.split("\n").map((line) => line.trim().split(/\s+/)).filter(([, comm]) => comm === "workerd").map(([pid]) => Number(pid));
     expect(workerd.length).toBeGreaterThan(0);
@@ -114,6 +135,13 @@ describe("audit trail of a real process", () => {
     const verified = await cliVerify();
     expect(verified.stdout).toContain("intact");
     expect(verified.code).toBe(0);
+
+    // Limits survived the crash: the spent bucket is still spent (1 rpm refills one a minute),
+    // and the tokens charged before the crash are still counted.
+    const refused = await chatAs(thriftyKey);
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toMatchObject({ error: { code: "rate_limited" } });
+    expect(await tokensToday(userKey)).toBeGreaterThanOrEqual(tokensBefore);
   });
 
   test("a row edited or deleted with sqlite3 makes verify fail", { timeout: 180_000 }, async () => {

@@ -28,8 +28,9 @@ describe("a flood of never-read streams", () => {
     flooderKey = (await admin.userWithKey("flood-pipeline", { limits: unlimited })).secret;
     const personId = await personWithPassword(admin, "calm-person", "a calm person's password");
     personKey = (await admin.json<{ secret: string }>("POST", `/admin/api/users/${personId}/keys`, { name: "laptop" })).secret;
-    // Each answer streams for about a second.
-    await configureSimulator(simulator, { chunkCount: 40, chunkDelayMs: 25 });
+    // Each flood answer streams for about eight seconds, so the slots do not turn
+    // over and the queue stays full while the refusal is checked.
+    await configureSimulator(simulator, { chunkCount: 40, chunkDelayMs: 200 });
   });
   afterAll(async () => {
     for (const socket of sockets) socket.destroy();
@@ -72,7 +73,7 @@ describe("a flood of never-read streams", () => {
     await expect.poll(() => simulator.state.log().inflight, { timeout: 15_000 }).toBe(4);
     await expect
       .poll(async () => (await admin.json<{ waiting: number }>("GET", "/admin/api/queue")).waiting, { timeout: 30_000 })
-      .toBeGreaterThanOrEqual(48);
+      .toBe(64);
 
     const started = Date.now();
     const refused = await chat(flooderKey);
@@ -81,11 +82,13 @@ describe("a flood of never-read streams", () => {
     expect(await refused.json()).toMatchObject({ error: { code: "overloaded" } });
     expect(Date.now() - started).toBeLessThan(1500);
 
+    // The calm person's own answer is quick; the flood's slow answers still hold the slots.
+    await configureSimulator(simulator, { chunkCount: 5, chunkDelayMs: 10 });
     const calm = Date.now();
     const served = await chat(personKey);
     expect(served.status).toBe(200);
     expect((await served.text()).trim().split("\n").at(-1)).toContain('"done":true');
-    // Served within a few slot turnovers (an answer takes ~1 s), not behind 500 requests.
+    // Served at the first slot turnover (a flood answer takes ~8 s), not behind 64 queued requests.
     expect(Date.now() - calm).toBeLessThan(15_000);
 
     expect(simulator.state.log().maxConcurrent).toBeLessThanOrEqual(4);

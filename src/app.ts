@@ -20,6 +20,7 @@ import { loadConfig } from "./middleware/load-config";
 import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
+import { securityHeaders } from "./middleware/security-headers";
 
 /**
  * The whole request pipeline, in order. Read top to bottom.
@@ -27,6 +28,7 @@ import { sameOrigin } from "./middleware/same-origin";
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use(securityHeaders()); //            CSP, frame-ancestors, nosniff… on every response (pages, APIs, errors, streams)
   app.use(requestId()); //                  every response carries X-Request-Id
   app.use(loadConfig()); //                 settings parsed once; a bad one fails closed
 

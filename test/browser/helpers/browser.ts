@@ -28,3 +28,16 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(artifactsDir, { recursive: true });
   await page.screenshot({ path: `${artifactsDir}${name}.png`, fullPage: true });
 }
+
+/**
+ * The problems a page reported, minus Chromium's "Failed to load resource"
+ * lines for HTTP statuses the test provoked on purpose (a wrong password is
+ * a 401 the page must handle, not a bug). CSP violations and script errors
+ * always stay.
+ */
+export function unexpectedProblems(problems: string[], expectedStatuses: number[] = []): string[] {
+  return problems.filter((problem) => {
+    const failed = /Failed to load resource: the server responded with a status of (\d{3})/.exec(problem);
+    return !(failed && expectedStatuses.includes(Number(failed[1])));
+  });
+}

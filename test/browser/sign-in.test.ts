@@ -13,6 +13,9 @@ import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./hel
  * the client address (127.0.0.1) for a minute.
  */
 
+/** Page scripts as strings: this project's tsconfig has no DOM types (it targets workerd and Node). */
+const focusedId = "document.activeElement && document.activeElement.id";
+
 describe("sign-in page", () => {
   let simulator: OllamaSimulator | undefined;
   let gatehouse: GatehouseProcess | undefined;
@@ -56,8 +59,8 @@ describe("sign-in page", () => {
   test("every input has a label, the change form starts hidden, and the page loads clean", async () => {
     const { page, problems } = await signInPage();
     await screenshot(page, "sign-in");
-    const unlabelled = await page.$$eval("input", (inputs) =>
-      inputs.filter((input) => !document.querySelector(`label[for="${input.id}"]`)).map((input) => input.id || input.outerHTML),
+    const unlabelled = await page.evaluate<string[]>(
+      `[...document.querySelectorAll("input")].filter((input) => !input.id || !document.querySelector('label[for="' + input.id + '"]')).map((input) => input.id || input.outerHTML)`,
     );
     expect(unlabelled).toEqual([]);
     expect(await page.isVisible("#sign-in")).toBe(true);
@@ -76,7 +79,7 @@ describe("sign-in page", () => {
     expect(await page.isHidden("#sign-in")).toBe(true);
     // The password just typed is carried over; focus waits in the new-password field.
     expect(await page.inputValue("#change-current")).toBe(firstAdminPassword);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("change-new");
+    expect(await page.evaluate(focusedId)).toBe("change-new");
     await screenshot(page, "sign-in-forced-change");
 
     // Too short, then mismatched: said in the status region, nothing sent.
@@ -106,7 +109,7 @@ describe("sign-in page", () => {
     await page.goto(`${base}/?change=1`);
     await page.locator("#change-password").waitFor({ state: "visible" });
     expect(await page.isHidden("#sign-in")).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.id)).toBe("change-current");
+    expect(await page.evaluate(focusedId)).toBe("change-current");
     expect(unexpectedProblems(problems)).toEqual([]);
   });
 
@@ -210,12 +213,9 @@ describe("sign-in page", () => {
       await page.fill("#sign-in-username", "admin");
       await page.fill("#sign-in-password", `wrong-${attempt}`);
       // Cleared first, so the wait below sees this attempt's answer and not the last one.
-      await page.evaluate(() => document.getElementById("sign-in-status")?.replaceChildren());
+      await page.evaluate(`document.getElementById("sign-in-status").replaceChildren()`);
       await page.click("#sign-in button[type=submit]");
-      await page.waitForFunction(() => {
-        const text = document.getElementById("sign-in-status")?.textContent ?? "";
-        return text !== "" && text !== "Signing in…";
-      });
+      await page.waitForFunction(`["", "Signing in…"].indexOf(document.getElementById("sign-in-status").textContent) === -1`);
       message = (await page.textContent("#sign-in-status")) ?? "";
     }
     expect(message).toMatch(/Too many attempts\. Try again in \d+ (seconds?|minutes?)\./);

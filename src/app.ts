@@ -2,8 +2,10 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { auditStart } from "./audit/recorder";
 import { accountRoutes } from "./control/account-routes";
+import { accountUsageRoutes } from "./control/account-usage-routes";
 import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
+import { adminStatsRoutes } from "./control/admin-stats-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
@@ -54,10 +56,12 @@ export function createApp(): Hono<AppEnv> {
   app.use("/account/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control" }));
   app.route("/account/api", accountRoutes());
   app.route("/account/api", accountAuditRoutes()); // one's own audit trail (JSON, CSV)
+  app.route("/account/api", accountUsageRoutes()); // GET /account/api/usage: own requests and tokens per day
   app.use("/admin/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control", roles: ["admin"] }));
   app.route("/admin/api", adminUsersRoutes());
   app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
+  app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
 
   // The console: static pages from public/.
   app.get("*", consolePages);

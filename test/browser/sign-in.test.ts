@@ -215,7 +215,7 @@ describe("sign-in page", () => {
       // Cleared first, so the wait below sees this attempt's answer and not the last one.
       await page.evaluate(`document.getElementById("sign-in-status").replaceChildren()`);
       await page.click("#sign-in button[type=submit]");
-      await page.waitForFunction(`["", "Signing in…"].indexOf(document.getElementById("sign-in-status").textContent) === -1`);
+      await page.locator("#sign-in-status", { hasText: /Wrong username or password|Too many attempts/ }).waitFor();
       message = (await page.textContent("#sign-in-status")) ?? "";
     }
     expect(message).toMatch(/Too many attempts\. Try again in \d+ (seconds?|minutes?)\./);

@@ -1,57 +1,57 @@
 /**
- * `npm run gatehouse -- <command>`: the admin CLI. It talks to a running
- * Gatehouse over its admin API, as any script would, with an admin's API key.
- *
- *   GATEHOUSE_URL        the gateway's base URL (default http://127.0.0.1:7000)
- *   GATEHOUSE_ADMIN_KEY  an API key of an admin account (never printed)
- *
- * Commands:
- *   audit verify   walk the audit hash chain; exit 0 when intact, 1 when not
+ * `npm run gatehouse -- <command>`: the admin CLI. Most commands talk to a
+ * running Gatehouse over its admin API with an admin's API key
+ * (GATEHOUSE_URL, GATEHOUSE_ADMIN_KEY); backup and restore work on the data
+ * dir itself. The commands live in scripts/cli/; `help` lists them.
+ * Exit codes: 0 ok, 1 a check failed, 2 usage or error.
  */
+import { processContext } from "./cli/command";
+import { findCommand, helpText } from "./cli/commands";
+import { CliError, UsageError, exitError, exitOk } from "./cli/errors";
 
-interface VerifyReport {
-  ok: boolean;
-  checked: number;
-  firstBad: { seq: number; kind: string | null; id: string | null; reason: string } | null;
-}
-
-const usage = "usage: npm run gatehouse -- audit verify";
-
-async function auditVerify(): Promise<number> {
-  const base = (process.env.GATEHOUSE_URL ?? "http://127.0.0.1:7000").replace(/\/+$/, "");
-  const key = process.env.GATEHOUSE_ADMIN_KEY;
-  if (!key) {
-    console.error("gatehouse: set GATEHOUSE_ADMIN_KEY to an admin's API key");
-    return 2;
-  }
-  const response = await fetch(`${base}/admin/api/audit/verify`, { headers: { Authorization: `Bearer ${key}` } });
-  if (!response.ok) {
-    const body = (await response.json().catch(() => null)) as { error?: { code?: string; message?: string } } | null;
-    console.error(`gatehouse: verify failed: ${response.status} ${body?.error?.code ?? ""} ${body?.error?.message ?? ""}`.trim());
-    return 2;
-  }
-  const report = (await response.json()) as VerifyReport;
-  if (report.ok) {
-    console.log(`audit chain intact: ${report.checked} records checked`);
-    return 0;
-  }
-  const bad = report.firstBad;
-  console.log(`audit chain BROKEN after ${report.checked} good records: seq ${bad?.seq} ${bad?.kind ?? ""} ${bad?.id ?? ""} (${bad?.reason})`.replace(/\s+/g, " "));
-  console.log(JSON.stringify(report));
-  return 1;
+/** node:sqlite warns that it is experimental on Node 22; that is noise for an operator. */
+function quietExperimentalWarnings(): void {
+  process.removeAllListeners("warning");
+  process.on("warning", (warning) => {
+    if (warning.name !== "ExperimentalWarning") process.stderr.write(`${warning.name}: ${warning.message}\n`);
+  });
 }
 
 async function main(argv: string[]): Promise<number> {
-  const [group, command] = argv;
-  if (group === "audit" && command === "verify") return auditVerify();
-  console.error(usage);
-  return 2;
+  const context = processContext();
+  if (argv.length === 0 || argv[0] === "help" || argv[0] === "--help" || argv[0] === "-h") {
+    const topic = argv[0] === "help" && argv.length > 1 ? findCommand(argv.slice(1)) : null;
+    context.out(topic ? `usage: npm run gatehouse -- ${topic.command.usage}\n\n${topic.command.summary}` : helpText());
+    return argv.length === 0 ? exitError : exitOk;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    context.err(`gatehouse: unknown command: ${argv.slice(0, 2).join(" ")}\n\n${helpText()}`);
+    return exitError;
+  }
+  try {
+    return await found.command.run(found.args, context);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      context.err(`gatehouse ${found.command.name}: ${error.message}\nusage: npm run gatehouse -- ${error.usage ?? found.command.usage}`);
+      return error.exitCode;
+    }
+    if (error instanceof CliError) {
+      context.err(`gatehouse ${found.command.name}: ${error.message}`);
+      return error.exitCode;
+    }
+    throw error;
+  }
 }
 
+quietExperimentalWarnings();
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => {
+    process.exitCode = code;
+  },
   (error: unknown) => {
-    console.error(`gatehouse: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(2);
+    // Unexpected: the message only (it never carries the key, which lives in one header), no stack.
+    process.stderr.write(`gatehouse: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = exitError;
   },
 );

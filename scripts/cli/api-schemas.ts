@@ -1,0 +1,74 @@
+import { z } from "zod";
+
+/**
+ * The parts of the admin API's answers the CLI reads (../shared/API.md
+ * "Administration", src/control/views.ts). Checked with zod so a gateway of
+ * another version fails with a clear message instead of printing undefined.
+ */
+
+const count = z.number().nullable();
+
+export const limitsView = z.object({
+  rpm: count,
+  burst: count,
+  concurrency: count,
+  dailyTokens: count,
+  monthlyTokens: count,
+  models: z.array(z.string()).nullable(),
+});
+
+export const userView = z.object({
+  id: z.string(),
+  username: z.string(),
+  email: z.string().nullable().optional(),
+  role: z.string(),
+  status: z.string(),
+  mustChangePassword: z.boolean().optional(),
+  limits: limitsView,
+  customLimits: z.boolean().optional(),
+  createdAt: z.number().optional(),
+});
+export type UserView = z.infer<typeof userView>;
+
+export const usersAnswer = z.object({ users: z.array(userView) });
+export const userAnswer = z.object({ user: userView });
+export const createdUserAnswer = z.object({ user: userView, temporaryPassword: z.string().optional() });
+
+export const keyView = z.object({
+  id: z.string(),
+  userId: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  createdAt: z.number(),
+  lastUsedAt: z.number().nullable(),
+  expiresAt: z.number().nullable(),
+  revokedAt: z.number().nullable(),
+  active: z.boolean(),
+  scope: z.object({ models: z.array(z.string()).optional() }).passthrough().nullable(),
+});
+export type KeyView = z.infer<typeof keyView>;
+
+export const keysAnswer = z.object({ keys: z.array(keyView) });
+export const createdKeyAnswer = z.object({ key: keyView, secret: z.string().min(1) });
+
+export const verifyAnswer = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  firstBad: z
+    .object({ seq: z.number(), kind: z.string().nullable(), id: z.string().nullable(), reason: z.string() })
+    .nullable(),
+});
+
+export const queueAnswer = z.object({
+  maxInflight: z.number(),
+  maxQueue: z.number(),
+  inflight: z.number(),
+  waiting: z.number(),
+  users: z.array(z.object({ userId: z.string(), username: z.string(), inflight: z.number(), waiting: z.number(), oldestWaitMs: z.number() })),
+});
+
+export const healthAnswer = z.object({
+  status: z.string(),
+  upstream: z.object({ ollama: z.string() }),
+  version: z.string(),
+});

@@ -1,0 +1,173 @@
+import type { Command } from "./command";
+import { countFlag, parseCommand } from "./command";
+import { createdUserAnswer, userAnswer, usersAnswer, type UserView } from "./api-schemas";
+import { UsageError, exitOk } from "./errors";
+import { resolveUser } from "./resolve-user";
+import { renderFields, renderTable, shortTime, type Column } from "./table";
+
+/** users list | approve | disable | enable | limits | create — over /admin/api/users. */
+
+const limitText = (value: number | null) => (value === null ? "none" : value);
+
+const userColumns: Column<UserView>[] = [
+  { header: "USERNAME", value: (u) => u.username },
+  { header: "ROLE", value: (u) => u.role },
+  { header: "STATUS", value: (u) => u.status },
+  { header: "RPM", value: (u) => limitText(u.limits.rpm), align: "right" },
+  { header: "BURST", value: (u) => limitText(u.limits.burst), align: "right" },
+  { header: "CONC", value: (u) => limitText(u.limits.concurrency), align: "right" },
+  { header: "DAILY TOK", value: (u) => limitText(u.limits.dailyTokens), align: "right" },
+  { header: "MONTHLY TOK", value: (u) => limitText(u.limits.monthlyTokens), align: "right" },
+  { header: "MODELS", value: (u) => (u.limits.models === null ? "any" : u.limits.models.join(",")) },
+  { header: "CREATED", value: (u) => shortTime(u.createdAt) },
+  { header: "ID", value: (u) => u.id },
+];
+
+export function userSummary(user: UserView): string {
+  return renderTable([user], userColumns);
+}
+
+const list: Command = {
+  name: "users list",
+  usage: "users list [--status pending|active|disabled]",
+  summary: "list accounts with their role, status and limits",
+  async run(args, context) {
+    const { values } = parseCommand(list, args, { status: { type: "string" } }, []);
+    const status = values.status;
+    if (status !== undefined && !["pending", "active", "disabled"].includes(status)) {
+      throw new UsageError(`--status must be pending, active or disabled, got ${status}`, list.usage);
+    }
+    const query = status ? `?status=${status}` : "";
+    const { users } = await context.api().json(usersAnswer, "GET", `/admin/api/users${query}`);
+    context.out(users.length === 0 ? `no ${status ?? ""} users`.replace(/\s+/g, " ") : renderTable(users, userColumns));
+    return exitOk;
+  },
+};
+
+/** approve, disable and enable are one PATCH of the status; what differs is the word. */
+function statusCommand(verb: "approve" | "disable" | "enable", status: "active" | "disabled", summary: string): Command {
+  const command: Command = {
+    name: `users ${verb}`,
+    usage: `users ${verb} <username|id>`,
+    summary,
+    async run(args, context) {
+      const { positionals } = parseCommand(command, args, {}, ["user"]);
+      const api = context.api();
+      const user = await resolveUser(api, positionals[0]!);
+      if (verb === "approve" && user.status !== "pending") {
+        context.err(`note: ${user.username} was not pending (status ${user.status})`);
+      }
+      const { user: updated } = await api.json(userAnswer, "PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { status });
+      context.out(`${updated.username}: ${user.status} -> ${updated.status}`);
+      return exitOk;
+    },
+  };
+  return command;
+}
+
+const limitFlags = {
+  rpm: { type: "string" },
+  burst: { type: "string" },
+  concurrency: { type: "string" },
+  "daily-tokens": { type: "string" },
+  "monthly-tokens": { type: "string" },
+  models: { type: "string" },
+} as const;
+
+/** The PATCH body's `limits` from the flags given; fields not given keep their value. */
+export function limitsPatchFrom(values: Partial<Record<keyof typeof limitFlags, string>>, usage: string): Record<string, unknown> {
+  const patch: Record<string, unknown> = {};
+  const numeric = [
+    ["rpm", "rpm"],
+    ["burst", "burst"],
+    ["concurrency", "concurrency"],
+    ["daily-tokens", "dailyTokens"],
+    ["monthly-tokens", "monthlyTokens"],
+  ] as const;
+  for (const [flag, field] of numeric) {
+    const text = values[flag];
+    if (text !== undefined) patch[field] = countFlag(flag, text, usage, true);
+  }
+  if (values.models !== undefined) {
+    const globs = values.models.split(",").map((glob) => glob.trim()).filter(Boolean);
+    if (values.models.trim() === "any") patch.models = null;
+    else if (globs.length === 0) throw new UsageError("--models needs a comma-separated list of model globs, or any", usage);
+    else patch.models = globs;
+  }
+  if (Object.keys(patch).length === 0) throw new UsageError("give at least one limit to change", usage);
+  return patch;
+}
+
+const limits: Command = {
+  name: "users limits",
+  usage:
+    "users limits <username|id> [--rpm N|none] [--burst N|none] [--concurrency N|none] [--daily-tokens N|none] [--monthly-tokens N|none] [--models glob,glob|any]",
+  summary: "change a user's rate, concurrency, token quota and model limits",
+  async run(args, context) {
+    const { values, positionals } = parseCommand(limits, args, limitFlags, ["user"]);
+    const patch = limitsPatchFrom(values, limits.usage);
+    const api = context.api();
+    const user = await resolveUser(api, positionals[0]!);
+    const { user: updated } = await api.json(userAnswer, "PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { limits: patch });
+    context.out(userSummary(updated));
+    return exitOk;
+  },
+};
+
+const create: Command = {
+  name: "users create",
+  usage: "users create <username> --role user|service|admin",
+  summary: "create an active account (people get a temporary password, shown once)",
+  async run(args, context) {
+    const { values, positionals } = parseCommand(create, args, { role: { type: "string" } }, ["username"]);
+    const role = values.role;
+    if (role === undefined || !["user", "service", "admin"].includes(role)) {
+      throw new UsageError("--role must be user, service or admin", create.usage);
+    }
+    const answer = await context.api().json(createdUserAnswer, "POST", "/admin/api/users", { username: positionals[0], role });
+    context.out(userSummary(answer.user));
+    if (answer.temporaryPassword) {
+      context.out("");
+      context.out(renderFields([["temporary password", answer.temporaryPassword]]));
+      context.out("(shown once; it must be changed at the first sign-in)");
+    }
+    return exitOk;
+  },
+};
+
+const show: Command = {
+  name: "users show",
+  usage: "users show <username|id>",
+  summary: "one account in detail",
+  async run(args, context) {
+    const { positionals } = parseCommand(show, args, {}, ["user"]);
+    const user = await resolveUser(context.api(), positionals[0]!);
+    context.out(
+      renderFields([
+        ["username", user.username],
+        ["id", user.id],
+        ["email", user.email],
+        ["role", user.role],
+        ["status", user.status],
+        ["must change password", user.mustChangePassword],
+        ["limits", user.customLimits ? "custom" : "defaults"],
+        ["rpm / burst", `${limitText(user.limits.rpm)} / ${limitText(user.limits.burst)}`],
+        ["concurrency", limitText(user.limits.concurrency)],
+        ["daily / monthly tokens", `${limitText(user.limits.dailyTokens)} / ${limitText(user.limits.monthlyTokens)}`],
+        ["models", user.limits.models === null ? "any" : user.limits.models.join(", ")],
+        ["created", shortTime(user.createdAt)],
+      ]),
+    );
+    return exitOk;
+  },
+};
+
+export const userCommands: Command[] = [
+  list,
+  show,
+  statusCommand("approve", "active", "approve a pending registration"),
+  statusCommand("disable", "disabled", "disable an account (its sessions end, its keys stop working)"),
+  statusCommand("enable", "active", "enable a disabled account again"),
+  limits,
+  create,
+];

@@ -39,6 +39,8 @@ export async function startGateway(settings: ServeSettings): Promise<RunningGate
     telemetry: { enabled: false },
     // Profiling only; Miniflare binds the inspector to 127.0.0.1.
     ...(settings.inspectorPort ? { inspectorPort: settings.inspectorPort } : {}),
+    // HTTPS: workerd itself terminates TLS on the listening socket (no proxy in front).
+    ...(settings.tls ? { httpsCertPath: settings.tls.certPath, httpsKeyPath: settings.tls.keyPath } : {}),
     logRequests: false,
     modules: [{ type: "ESModule", path: "index.js", contents: script }],
     compatibilityDate,

@@ -1,6 +1,7 @@
+import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
+import { ConfigError, parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
 
 /**
  * The process-level settings of `npm start` (where to listen, where state
@@ -15,6 +16,10 @@ const processSchema = z.object({
   GATEHOUSE_SESSION_SECRET: z.string().min(32).optional(),
   /** Profiling only: opens workerd's V8 inspector on this loopback port (npm run bench with BENCH_PROFILE=1). */
   GATEHOUSE_INSPECTOR_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  /** HTTPS on the listener; read by readTlsSettings below. Listed here so they are not passed to the worker. */
+  GATEHOUSE_TLS_CERT: z.string().optional(),
+  GATEHOUSE_TLS_KEY: z.string().optional(),
+  GATEHOUSE_TLS_CLIENT_CA: z.string().optional(),
 });
 
 export interface ServeSettings {
@@ -24,6 +29,8 @@ export interface ServeSettings {
   adminPassword: string | undefined;
   sessionSecret: string | undefined;
   inspectorPort: number | undefined;
+  /** null: plain HTTP. */
+  tls: TlsSettings | null;
   worker: GatehouseConfig;
   /** The GATEHOUSE_* variables passed to the worker as string vars. */
   workerVars: Record<string, string>;
@@ -43,7 +50,61 @@ export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
     adminPassword: parsed.data.GATEHOUSE_ADMIN_PASSWORD,
     sessionSecret: parsed.data.GATEHOUSE_SESSION_SECRET,
     inspectorPort: parsed.data.GATEHOUSE_INSPECTOR_PORT,
+    tls: readTlsSettings(env),
     worker,
     workerVars,
   };
+}
+
+/**
+ * Optional HTTPS on the listener: GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY
+ * name PEM files that workerd serves TLS with (Miniflare's httpsCertPath /
+ * httpsKeyPath on its entry socket). Checked before workerd starts, so a
+ * missing or unreadable file stops `npm start` with the variable's name.
+ *
+ * GATEHOUSE_TLS_CLIENT_CA (client certificates, mTLS) is refused: workerd's
+ * socket config has tlsOptions.requireClientCerts/trustedCertificates, but
+ * Miniflare 4 builds the listening socket's tlsOptions itself from the
+ * keypair alone and has no option or hook to add them; and its own calls
+ * into workerd (D1 migrations at start) go through that same socket without
+ * a client certificate. Starting without the check the operator asked for
+ * would leave the listener open, so it fails closed instead.
+ */
+
+export interface TlsSettings {
+  certPath: string;
+  keyPath: string;
+}
+
+function readPem(variable: string, path: string, kind: RegExp, what: string): void {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new ConfigError(variable, `cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? "error"})`);
+  }
+  if (!kind.test(text)) throw new ConfigError(variable, `${path} is not a PEM ${what}`);
+}
+
+export function readTlsSettings(env: NodeJS.ProcessEnv): TlsSettings | null {
+  const cert = env.GATEHOUSE_TLS_CERT?.trim() || undefined;
+  const key = env.GATEHOUSE_TLS_KEY?.trim() || undefined;
+  const clientCa = env.GATEHOUSE_TLS_CLIENT_CA?.trim() || undefined;
+  if (clientCa !== undefined) {
+    throw new ConfigError(
+      "GATEHOUSE_TLS_CLIENT_CA",
+      "client-certificate checking (mTLS) is not available under npm start: Miniflare 4 cannot set requireClientCerts/trustedCertificates on workerd's listening socket (see README, HTTPS)",
+    );
+  }
+  if (cert === undefined && key === undefined) return null;
+  if (cert === undefined) throw new ConfigError("GATEHOUSE_TLS_CERT", "required when GATEHOUSE_TLS_KEY is set");
+  if (key === undefined) throw new ConfigError("GATEHOUSE_TLS_KEY", "required when GATEHOUSE_TLS_CERT is set");
+  const certPath = resolve(cert);
+  const keyPath = resolve(key);
+  readPem("GATEHOUSE_TLS_CERT", certPath, /-----BEGIN CERTIFICATE-----/, "certificate (chain)");
+  readPem("GATEHOUSE_TLS_KEY", keyPath, /-----BEGIN (?:RSA |EC |ENCRYPTED )?PRIVATE KEY-----/, "private key");
+  if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(readFileSync(keyPath, "utf8"))) {
+    throw new ConfigError("GATEHOUSE_TLS_KEY", `${keyPath} is encrypted; workerd needs an unencrypted key (keep it mode 0600)`);
+  }
+  return { certPath, keyPath };
 }

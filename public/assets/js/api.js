@@ -30,10 +30,12 @@ export class ApiError extends Error {
 export async function api(method, path, body) {
   /** @type {RequestInit} */
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
-  if (body !== undefined) {
+  // The server refuses a cookie-authenticated state change that is not declared JSON (415),
+  // bodiless ones (DELETE, sign-out) included: a cross-site form can never send this type.
+  if (method !== "GET" && method !== "HEAD") {
     init.headers = { Accept: "application/json", "Content-Type": "application/json" };
-    init.body = JSON.stringify(body);
   }
+  if (body !== undefined) init.body = JSON.stringify(body);
   const response = await fetch(path, init);
   if (response.status === 204) return null;
   const text = await response.text();

@@ -69,6 +69,9 @@ describe("security headers on errors (error)", () => {
     ["no credentials", "/account/api/me", {}, 401],
     ["a malformed body", "/api/chat", { method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer x" }, body: "{" }, 400],
     ["an unknown method on the API", "/admin/api/users", { method: "PUT" }, 401],
+    ["an OpenAI-shaped refusal", "/v1/chat/completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }, 401],
+    ["a refused stats query", "/admin/api/stats", {}, 401],
+    ["a refused usage query", "/account/api/usage", {}, 401],
   ] as const)("%s", async (_name, path, init, status) => {
     const response = await gateway(path, init as RequestInit);
     expect(response.status).toBe(status);

@@ -1,5 +1,6 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { canonicalModel } from "../inference/model-policy";
 import { routeTable } from "../inference/route-table";
 import { auditEvents, users } from "./schema";
 
@@ -47,6 +48,9 @@ const promptTokens = sql<number>`total(${auditEvents.promptTokens})`.mapWith(Num
 const completionTokens = sql<number>`total(${auditEvents.completionTokens})`.mapWith(Number);
 const avgLatency = sql<number | null>`avg(case when ${auditEvents.kind} = 'request' then ${auditEvents.latencyMs} end)`;
 
+/** Ollama's reading of a bare name (`llama3.2` is `llama3.2:latest`), so both spellings are one model. */
+const modelName = sql<string>`case when instr(${auditEvents.model}, ':') = 0 then ${auditEvents.model} || ':latest' else ${auditEvents.model} end`;
+
 function whereOf(filter: StatsFilter): SQL | undefined {
   const where: SQL[] = [
     inArray(auditEvents.endpoint, inferenceEndpoints),
@@ -54,7 +58,7 @@ function whereOf(filter: StatsFilter): SQL | undefined {
     lt(auditEvents.startedAt, filter.to),
   ];
   if (filter.userId !== undefined) where.push(eq(auditEvents.userId, filter.userId));
-  if (filter.model !== undefined) where.push(eq(auditEvents.model, filter.model));
+  if (filter.model !== undefined) where.push(eq(modelName, canonicalModel(filter.model)));
   return and(...where);
 }
 
@@ -117,11 +121,11 @@ export interface ModelTotals {
 /** The most used models first; requests refused before a model was read are left out. */
 export async function topModels(db: D1Database, filter: StatsFilter, limit: number): Promise<ModelTotals[]> {
   const rows = await drizzle(db)
-    .select({ model: sql<string>`${auditEvents.model}`, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency })
+    .select({ model: modelName, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency })
     .from(auditEvents)
     .where(and(whereOf(filter), isNotNull(auditEvents.model)))
-    .groupBy(auditEvents.model)
-    .orderBy(desc(requests), auditEvents.model)
+    .groupBy(modelName)
+    .orderBy(desc(requests), modelName)
     .limit(limit)
     .all();
   return rows.map((row) => ({

@@ -53,7 +53,7 @@ function eventRow(event) {
     { "data-event-id": event.id },
     h("td", {}, formatTime(event.startedAt)),
     h("td", { class: "wrap" }, h("code", {}, `${event.method ?? ""} ${event.endpoint ?? ""}`.trim() || event.kind)),
-    h("td", { class: "wrap" }, event.model ?? "—"),
+    h("td", {}, event.model ?? "—"),
     h("td", {}, event.status === null ? "—" : String(event.status)),
     h("td", {}, outcomeBadge(event)),
     h("td", { class: "num" }, formatNumber(event.promptTokens)),

@@ -10,6 +10,7 @@ import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
 import { health } from "./control/health";
+import { metricsRoutes } from "./control/metrics-route";
 import { GatehouseError } from "./errors";
 import { inspectRequest } from "./inference/inspect";
 import { inferenceRoutes } from "./inference/routes";
@@ -23,6 +24,7 @@ import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
 import { securityHeaders } from "./middleware/security-headers";
+import { observeRequests } from "./observability/observe";
 
 /**
  * The whole request pipeline, in order. Read top to bottom.
@@ -33,6 +35,7 @@ export function createApp(): Hono<AppEnv> {
   app.use(securityHeaders()); //            CSP, frame-ancestors, nosniff… on every response (pages, APIs, errors, streams)
   app.use(requestId()); //                  every response carries X-Request-Id
   app.use(loadConfig()); //                 settings parsed once; a bad one fails closed
+  app.use(observeRequests()); //            one JSON log line and the /metrics counters per request
 
   app.get("/health", health);
 
@@ -62,6 +65,9 @@ export function createApp(): Hono<AppEnv> {
   app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
   app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
+
+  // Prometheus metrics: loopback or an admin. Before the console's catch-all GET.
+  app.route("/", metricsRoutes());
 
   // The console: static pages from public/.
   app.get("*", consolePages);

@@ -3,6 +3,7 @@ import type { AppEnv, Bindings } from "../env";
 import { GatehouseError } from "../errors";
 import type { EventCompletion } from "../db/audit-events";
 import type { ExchangeResult } from "../inference/exchange";
+import { auditWriteFailed, countingAuditFailure } from "../observability/registry";
 import type { SealedEvent } from "./canonical";
 import { capture, type CaptureMode } from "./content";
 import { ledgerName } from "./ledger";
@@ -64,10 +65,11 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
       await ledger.begin(started, prompt.text);
     } catch {
       // Not committed: the request must not reach the model.
+      auditWriteFailed("begin");
       throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
     }
     c.set("auditStarted", true);
-    settlement.add((result) => completeRecord(ledger, started.id, mode, result));
+    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result)));
     await next();
   };
 }

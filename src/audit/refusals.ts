@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import type { GatehouseError } from "../errors";
 import { outcomeOf } from "../middleware/exchange";
 import type { SealedEvent } from "./canonical";
+import { auditWriteFailed } from "../observability/registry";
 import { ledgerOf } from "./recorder";
 
 /**
@@ -34,6 +35,7 @@ export async function recordRefusal(c: Context<AppEnv>, error: GatehouseError): 
     return; // No execution context (app.request in a unit test): nothing can outlive the response.
   }
   const write = writeRefusal(c, error).catch((failure: unknown) => {
+    auditWriteFailed("refusal");
     console.error(JSON.stringify({ level: "error", event: "audit_refusal_failed", request_id: c.var.requestId, error: (failure as Error)?.name ?? "Error" }));
   });
   ctx.waitUntil(write);

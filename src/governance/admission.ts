@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../inference/exchange";
 import { GatehouseError } from "../errors";
+import { observeQueueWait } from "../observability/registry";
 import type { AdmissionQueue, EnterInput, EnterResult } from "./admission-queue";
 import { leaseRenewMs, maxHoldMs } from "./lease";
 import type { Limits } from "./limits";
@@ -66,6 +67,7 @@ export class Admission implements AdmissionHandle {
     const result = await this.call<EnterResult>(() => this.queue.enter({ ...request, leaseId: this.leaseId }));
     if (result.ok) this.queueState = "held";
     else this.queueState = "none";
+    if (result.ok) observeQueueWait(result.waitedMs); // gatehouse_queue_wait_seconds
     if (this.released) {
       // Released while waiting (the client went away): give back a slot granted meanwhile.
       if (result.ok) await this.queue.release(this.leaseId).catch(() => {});

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { Settlement, type Outcome } from "../inference/exchange";
+import { observeExchange } from "../observability/observe";
 
 /**
  * Opens the exchange for a route that may reach Ollama: a Settlement that the
@@ -15,6 +16,7 @@ export function openExchange(): MiddlewareHandler<AppEnv> {
     const settlement = new Settlement();
     c.set("settlement", settlement);
     c.set("receivedAt", Date.now());
+    settlement.add(observeExchange(c)); // the request log line and /metrics, once the answer has ended
     const settleHere = (error: Error | undefined, status: number) => {
       if (settlement.claimed) return;
       const done = settlement.settle({

@@ -7,5 +7,7 @@ import { version } from "../version";
 export async function health(c: Context<AppEnv>): Promise<Response> {
   const config = c.var.config;
   const up = await probeOllama({ ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA }, config.GATEHOUSE_CONNECT_TIMEOUT * 1000);
+  // workerd sends no Date header of its own; `gatehouse doctor` compares its clock with this one.
+  c.header("Date", new Date().toUTCString());
   return c.json({ status: up ? "ok" : "degraded", upstream: { ollama: up ? "up" : "down" }, version });
 }

@@ -198,6 +198,9 @@ async function createKey(event) {
 }
 
 export function setUpKeys() {
+  // The date picker offers no day that has already ended (the server refuses a past expiry too).
+  const today = new Date();
+  input("key-expires").min = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, "0")}-${String(today.getDate()).padStart(2, "0")}`;
   byId("key-create").addEventListener("submit", (event) => void createKey(/** @type {SubmitEvent} */ (event)));
   byId("key-copy").addEventListener("click", () => void copySecret());
   byId("key-dismiss").addEventListener("click", hideSecret);

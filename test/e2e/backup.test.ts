@@ -149,7 +149,7 @@ test("a backup with an altered file fails restore's hash check", { timeout: 60_0
   const d1Dir = join(tampered, "data", "d1", "miniflare-D1DatabaseObject");
   const d1File = (await readdir(d1Dir)).find((name) => name.endsWith(".sqlite") && name !== "metadata.sqlite")!;
   const bytes = await readFile(join(d1Dir, d1File));
-  bytes[bytes.length - 100] ^= 0xff;
+  bytes[bytes.length - 100] = bytes[bytes.length - 100]! ^ 0xff;
   await writeFile(join(d1Dir, d1File), bytes);
 
   const target = join(scratch, "from-tampered");

@@ -112,6 +112,7 @@ describe("account page", () => {
     expect(await page.evaluate<string>("navigator.clipboard.readText()")).toBe(secret);
 
     const row = keyRow("ci-pipeline");
+    await row.waitFor();
     expect(await row.textContent()).toContain("llama3*, qwen2.5:0.5b");
     // The listing shows the public prefix (gh_<12 hex>), never the secret itself.
     const prefix = (await row.locator("code").textContent()) ?? "";
@@ -206,6 +207,7 @@ describe("account page", () => {
     await page.click("#key-create button[type=submit]");
     await page.locator("#key-status", { hasText: "created" }).waitFor();
     expect(await page.textContent("#key-status")).toContain(hostileName);
+    await keyRow(hostileName).waitFor(); // the list reloads just after the status says "created"
     expect(await keyRow(hostileName).count()).toBe(1);
     expect(await page.locator("img").count()).toBe(0);
     expect(await page.locator("#keys").innerHTML()).toContain("&lt;img src=x onerror=alert(1)&gt;");

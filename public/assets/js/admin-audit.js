@@ -170,6 +170,8 @@ function detailView(event) {
 }
 
 /**
+ * The prompt or response exactly as recorded, not re-formatted: what the
+ * admin reads must be byte for byte what was sent.
  * @param {string} title
  * @param {string} className
  * @param {string | null} text
@@ -182,3 +184,4 @@ function textBlock(title, className, text, digest) {
       : h("p", { class: "small muted" }, digest ? `Not stored (capture mode): SHA-256 ${digest.sha256}, ${formatNumber(digest.bytes)} bytes.` : "None recorded.");
   return h("div", { class: "audit-block" }, h("h3", {}, title), body);
 }
+

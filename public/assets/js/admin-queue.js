@@ -21,6 +21,8 @@ export function initQueue() {
     schedule(0);
   }).observe(section);
   document.addEventListener("visibilitychange", () => schedule(0));
+  // One reading at start, so the section is filled even before anyone scrolls to it.
+  void refresh();
 }
 
 /** @param {number} delay */

@@ -26,6 +26,8 @@ export interface GatehouseProcess {
   child: ChildProcess;
   /** Everything the process printed so far (stdout and stderr). */
   output(): string;
+  /** What it printed on stdout alone (the JSON log lines journald keeps). */
+  stdout(): string;
   /** SIGTERM, then wait for exit; returns the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
   /** Removes the data dir (after stop). */
@@ -70,7 +72,11 @@ export async function startGatehouse(options: StartOptions = {}): Promise<Gateho
     detached: true,
   });
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  let stdout = "";
+  child.stdout!.on("data", (chunk: Buffer) => {
+    output += chunk.toString();
+    stdout += chunk.toString();
+  });
   child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
 
@@ -108,6 +114,7 @@ export async function startGatehouse(options: StartOptions = {}): Promise<Gateho
     dataDir,
     child,
     output: () => output,
+    stdout: () => stdout,
     stop,
     cleanup: () => rm(dataDir, { recursive: true, force: true }),
   };

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
-import { AdminClient, personWithPassword } from "../e2e/helpers/accounts";
+import { AdminClient, adminPassword, personWithPassword } from "../e2e/helpers/accounts";
 import type { GatehouseProcess } from "../e2e/helpers/gatehouse-process";
 import { startStack, stopStack } from "../e2e/helpers/stack";
 import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./helpers/browser";
@@ -282,5 +282,22 @@ describe("account page", () => {
     await page.waitForURL(`${base}/`);
     expect(await page.isVisible("#sign-in")).toBe(true);
     expect(unexpectedProblems(problems, [401, 403])).toEqual([]);
+  });
+
+  test("an admin's account page links to the admin console; a user's does not (checked above)", async () => {
+    const adminContext = await browser.newContext();
+    const adminPage = await adminContext.newPage();
+    await adminPage.goto(`${base}/`);
+    await adminPage.fill("#sign-in-username", "admin");
+    await adminPage.fill("#sign-in-password", adminPassword);
+    await Promise.all([adminPage.waitForURL(`${base}/admin`), adminPage.click("#sign-in button[type=submit]")]);
+    const watched = watchPage(adminPage);
+    await adminPage.goto(`${base}/account`);
+    await adminPage.locator("body[data-ready=true]").waitFor();
+    expect(await adminPage.textContent("#nav-user")).toBe("admin");
+    expect(await adminPage.isVisible("#nav-admin")).toBe(true);
+    expect(await adminPage.getAttribute("#nav-admin", "href")).toBe("/admin");
+    expect(unexpectedProblems(watched.problems)).toEqual([]);
+    await adminContext.close();
   });
 });

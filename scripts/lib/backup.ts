@@ -137,6 +137,10 @@ export async function backupDataDir(dataDir: string, outDir: string): Promise<Ba
   const sourceStat = await stat(dataDir).catch(() => null);
   if (!sourceStat?.isDirectory()) throw new BackupError(`the data dir ${dataDir} does not exist`);
   if (!(await isEmptyOrMissing(outDir))) throw new BackupError(`the backup dir ${outDir} is not empty; give a new or empty one`);
+  const inside = relative(dataDir, outDir);
+  if (inside === "" || (!inside.startsWith("..") && !isAbsolute(inside))) {
+    throw new BackupError(`the backup dir ${outDir} is inside the data dir; put backups elsewhere`);
+  }
   const found = (await filesUnder(dataDir)).filter((path) => !sqliteSidecar.test(path));
   if (found.length === 0) throw new BackupError(`the data dir ${dataDir} is empty: nothing to back up`);
   const planned = await Promise.all(found.map(async (path) => ({ path, sqlite: await isSqlite(join(dataDir, path)) })));

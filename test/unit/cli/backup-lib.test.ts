@@ -135,5 +135,6 @@ describe("refusals", () => {
     await restoreDataDir(out, join(root, "empty"));
     await expect(backupDataDir(dataDir, out)).rejects.toThrow(/is not empty/);
     await expect(backupDataDir(join(root, "nope"), join(root, "b2"))).rejects.toThrow(/does not exist/);
+    await expect(backupDataDir(dataDir, join(dataDir, "backups", "today"))).rejects.toThrow(/inside the data dir/);
   });
 });

@@ -126,7 +126,8 @@ describe("admin journey", () => {
     await editor.locator("input[name=models]").fill("llama3.2*, qwen2.5:*");
     await editor.getByRole("button", { name: "Save limits" }).click();
     await textOnceContains(admin, "#users-message", `Limits of ${email} saved`);
-    expect(await userRow(admin, email).locator(".limits-summary").textContent()).toContain("30/min");
+    // The message comes first; the table follows once the list of accounts is reloaded.
+    await expect.poll(() => userRow(admin, email).locator(".limits-summary").textContent()).toContain("30/min");
     const after = await (await admin.request.get(`${base}/admin/api/users/${userId}`)).json();
     expect(after.user.limits).toEqual({ rpm: 30, burst: 6, concurrency: 2, dailyTokens: 200000, monthlyTokens: null, models: ["llama3.2*", "qwen2.5:*"] });
     await screenshot(admin, "journey-06-limits-saved");

@@ -25,6 +25,7 @@ export function initAudit() {
   });
   form().addEventListener("change", updateExportLink);
   byId("audit-more").addEventListener("click", () => void loadPage(false));
+  byId("audit-verify").addEventListener("click", () => void verifyChain());
   adminEvents.addEventListener("users-changed", fillUserFilter);
   updateExportLink();
   void search();
@@ -185,3 +186,29 @@ function textBlock(title, className, text, digest) {
   return h("div", { class: "audit-block" }, h("h3", {}, title), body);
 }
 
+
+/**
+ * Walks the whole hash chain on the server (GET /admin/api/audit/verify):
+ * every record still there, unchanged, in order. Can take a while on a big trail.
+ */
+async function verifyChain() {
+  const button = byId("audit-verify");
+  const result = byId("audit-verify-result");
+  button.setAttribute("disabled", "");
+  say(result, "Verifying the audit chain…");
+  try {
+    /** @type {{ ok: boolean, checked: number, firstBad: { seq: number, kind: string | null, id: string | null, reason: string } | null }} */
+    const report = await api("GET", "/admin/api/audit/verify");
+    if (report.ok) {
+      say(result, `The audit chain is intact: ${formatNumber(report.checked)} records checked.`, "ok");
+    } else {
+      const bad = report.firstBad;
+      const where = bad ? ` First problem at record #${bad.seq}${bad.id ? ` (${bad.id})` : ""}: ${bad.reason.replaceAll("_", " ")}.` : "";
+      say(result, `The audit chain does NOT verify after ${formatNumber(report.checked)} records.${where}`, "error");
+    }
+  } catch (error) {
+    reportError(result, "Verifying the chain", error);
+  } finally {
+    button.removeAttribute("disabled");
+  }
+}

@@ -25,6 +25,8 @@ const ranges = {
  */
 
 const form = () => /** @type {HTMLFormElement} */ (byId("dashboard-filters"));
+/** The numbers drawn last, to redraw at a new width. @type {Stats | null} */
+let lastStats = null;
 
 export function initDashboard() {
   form().addEventListener("submit", (event) => {
@@ -37,8 +39,16 @@ export function initDashboard() {
     void refreshDashboard();
   });
   adminEvents.addEventListener("users-changed", fillUserFilter);
+  // uPlot draws at a fixed width: redraw the last numbers when the window changes size.
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let resizing;
+  window.addEventListener("resize", () => {
+    clearTimeout(resizing);
+    resizing = setTimeout(() => lastStats && draw(lastStats), 250);
+  });
   void refreshDashboard();
 }
+
 
 function fillUserFilter() {
   const select = /** @type {HTMLSelectElement} */ (byId("dashboard-user"));
@@ -67,6 +77,7 @@ export async function refreshDashboard() {
   try {
     /** @type {Stats} */
     const stats = await api("GET", `/admin/api/stats?${statsQuery()}`);
+    lastStats = stats;
     draw(stats);
     say(status, "");
   } catch (error) {

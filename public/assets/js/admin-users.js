@@ -39,7 +39,7 @@ function userRow(user) {
   const row = h(
     "tr",
     { "data-user-id": user.id, "data-username": user.username },
-    h("td", { class: "wrap" }, h("strong", {}, user.username), user.email && user.email !== user.username ? h("div", { class: "small muted" }, user.email) : null, user.mustChangePassword ? h("div", { class: "small muted" }, "must change password") : null),
+    h("td", { class: "wrap" }, h("strong", {}, user.username), user.id === session.userId ? h("span", { class: "small muted" }, " (you)") : null, user.email && user.email !== user.username ? h("div", { class: "small muted" }, user.email) : null, user.mustChangePassword ? h("div", { class: "small muted" }, "must change password") : null),
     h("td", {}, badge(user.status)),
     h("td", {}, roleSelect(user)),
     cell(limitsSummary(user), "small limits-summary"),
@@ -138,6 +138,9 @@ function togglePanel(user, trigger, kind) {
           ? resetPasswordPanel(user, close)
           : deletePanel(user, { close, deleted: (text) => void afterChange(text) });
   const panel = h("tr", { class: "panel-row", "data-kind": kind, "data-panel-for": user.id }, h("td", { colspan: columns }, content));
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") close();
+  });
   row.after(panel);
   trigger.setAttribute("aria-expanded", "true");
   // Focus goes to the first field, never to a destructive button Enter could press by accident.

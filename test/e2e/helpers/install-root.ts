@@ -1,0 +1,217 @@
+/**
+ * For test/e2e/install.test.ts: a temporary install root that looks like an
+ * inference box (Ollama and Open WebUI already there), the install scripts
+ * run as child processes, and the installed gateway started from that root
+ * with its own Node.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
+import { chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { descendants } from "../../../scripts/lib/process-tree";
+import { projectRoot } from "./gatehouse-process";
+
+export interface ScriptResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command to completion (asynchronously: the test process keeps serving the simulator). */
+export function run(argv: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string } = {}): Promise<ScriptResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(argv[0]!, argv.slice(1), { cwd: options.cwd ?? projectRoot, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once("error", reject);
+    child.once("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+export function runScript(script: "install.sh" | "uninstall.sh", args: string[], wrapper: string[] = []): Promise<ScriptResult> {
+  return run([...wrapper, "bash", join(projectRoot, "scripts", script), ...args]);
+}
+
+/** Files that belong to the inference stack: install and uninstall must leave them exactly as they are. */
+export const neighbourFiles: Record<string, string> = {
+  "etc/systemd/system/ollama.service": "[Service]\nExecStart=/usr/local/bin/ollama serve\nEnvironment=OLLAMA_HOST=127.0.0.1:11434\n",
+  "etc/systemd/system/open-webui.service": "[Service]\nExecStart=/opt/open-webui/bin/open-webui serve\n",
+  "usr/share/ollama/.ollama/models/manifests/registry.ollama.ai/library/llama3.2/latest": '{"layers":[]}\n',
+  "opt/open-webui/app.py": "print('open webui')\n",
+  "var/lib/open-webui/webui.db": "SQLite format 3\0 (a stand-in)\n",
+  "etc/ollama/ollama.env": "OLLAMA_HOST=127.0.0.1:11434\n",
+};
+
+/**
+ * A temporary root with the neighbours in place, and systemd's own units
+ * (sysinit.target and friends) so `systemd-analyze verify --root` can load
+ * the dependency chain. Traversable by other users: the gateway runs as nobody.
+ */
+export async function makeInstallRoot(): Promise<string> {
+  const root = await mkdtemp(join(tmpdir(), "gatehouse-install-"));
+  await chmod(root, 0o755);
+  for (const [path, content] of Object.entries(neighbourFiles)) {
+    await mkdir(join(root, path, ".."), { recursive: true });
+    await writeFile(join(root, path), content);
+  }
+  // Ollama enabled the way systemctl does it.
+  await mkdir(join(root, "etc/systemd/system/multi-user.target.wants"), { recursive: true });
+  await symlink("../ollama.service", join(root, "etc/systemd/system/multi-user.target.wants/ollama.service"));
+  await mkdir(join(root, "var/lib"), { recursive: true });
+  await mkdir(join(root, "usr/lib/systemd"), { recursive: true });
+  await cp("/usr/lib/systemd/system", join(root, "usr/lib/systemd/system"), { recursive: true, verbatimSymlinks: true });
+  return root;
+}
+
+/** Every path under `root` (files, directories, links), sorted, relative; directories end in "/". */
+export async function listTree(root: string, under = ""): Promise<string[]> {
+  const found: string[] = [];
+  for (const entry of await readdir(join(root, under), { withFileTypes: true })) {
+    const path = under ? `${under}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      found.push(`${path}/`);
+      found.push(...(await listTree(root, path)));
+    } else {
+      found.push(path);
+    }
+  }
+  return found.sort();
+}
+
+/** SHA-256 of every regular file under `dir` (relative path → digest). */
+export async function digestTree(dir: string): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const path of await listTree(dir)) {
+    if (path.endsWith("/")) continue;
+    if (!(await lstat(join(dir, path))).isFile()) continue;
+    digests[path] = createHash("sha256").update(await readFile(join(dir, path))).digest("hex");
+  }
+  return digests;
+}
+
+export async function neighbourDigests(root: string): Promise<Record<string, string>> {
+  const digests: Record<string, string> = {};
+  for (const path of Object.keys(neighbourFiles)) {
+    digests[path] = createHash("sha256").update(await readFile(join(root, path))).digest("hex");
+  }
+  return digests;
+}
+
+/** KEY=value lines of an EnvironmentFile (comments and blank lines skipped). */
+export function parseEnvFile(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const match = /^\s*([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line);
+    if (match) values[match[1]!] = match[2]!;
+  }
+  return values;
+}
+
+/**
+ * The syscalls a unit's SystemCallFilter= lines allow: the union of the
+ * allow-list lines minus the `~` deny lines, groups expanded by
+ * systemd-analyze itself.
+ */
+export async function allowedSyscalls(unitText: string): Promise<Set<string>> {
+  const allowed = new Set<string>();
+  const denied = new Set<string>();
+  for (const line of unitText.split("\n")) {
+    const match = /^SystemCallFilter=(~?)(.*)$/.exec(line.trim());
+    if (!match) continue;
+    const target = match[1] ? denied : allowed;
+    for (const item of match[2]!.split(/\s+/).filter(Boolean)) {
+      for (const name of await expandSyscallGroup(item)) target.add(name);
+    }
+  }
+  for (const name of denied) allowed.delete(name);
+  return allowed;
+}
+
+async function expandSyscallGroup(item: string): Promise<string[]> {
+  if (!item.startsWith("@")) return [item];
+  const result = await run(["systemd-analyze", "syscall-filter", item]);
+  if (result.code !== 0) throw new Error(`systemd-analyze syscall-filter ${item}: ${result.stderr}`);
+  const names: string[] = [];
+  for (const line of result.stdout.split("\n").slice(1)) {
+    const name = line.trim();
+    if (!name || name.startsWith("#")) continue;
+    names.push(...(await expandSyscallGroup(name)));
+  }
+  return names;
+}
+
+/** The syscall names of a `strace -c` summary. */
+export function syscallsInSummary(summary: string): string[] {
+  return summary
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/))
+    .filter((fields) => fields.length >= 5 && /^\d/.test(fields[0]!) && fields.at(-1) !== "total")
+    .map((fields) => fields.at(-1)!);
+}
+
+export interface InstalledGateway {
+  url: string;
+  child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait; the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts the installed gateway the way its unit does: <root>/opt/gatehouse/bin/node
+ * on app/dist/serve.mjs, with only the given environment (no npm, no
+ * node_modules/.bin on PATH), from the data dir, as `uid`/`gid`.
+ */
+export async function startInstalled(
+  root: string,
+  env: Record<string, string>,
+  options: { uid?: number; gid?: number; wrapper?: string[]; timeoutMs?: number } = {},
+): Promise<InstalledGateway> {
+  const argv = [...(options.wrapper ?? []), join(root, "opt/gatehouse/bin/node"), join(root, "opt/gatehouse/app/dist/serve.mjs")];
+  const child = spawn(argv[0]!, argv.slice(1), {
+    cwd: env.GATEHOUSE_DATA,
+    env: { PATH: "/usr/bin:/bin", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+    ...(options.uid !== undefined ? { uid: options.uid } : {}),
+    ...(options.gid !== undefined ? { gid: options.gid } : {}),
+  });
+  let output = "";
+  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const deadline = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`the installed gateway did not start in time:\n${output}`));
+    }, options.timeoutMs ?? 60_000);
+    child.stdout!.on("data", () => {
+      if (/listening on http/.test(output)) {
+        clearTimeout(deadline);
+        resolve();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(deadline);
+      reject(new Error(`the installed gateway exited with ${code} before listening:\n${output}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${env.GATEHOUSE_PORT}`,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      // Under a wrapper (strace) the signal goes to node itself, as systemd's KillMode=mixed does.
+      const node = options.wrapper ? (await descendants(child.pid!)).find(({ command }) => command.endsWith("/opt/gatehouse/bin/node")) : undefined;
+      if (node) process.kill(node.pid, "SIGTERM");
+      else child.kill("SIGTERM");
+      const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}

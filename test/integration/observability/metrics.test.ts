@@ -1,3 +1,4 @@
+import { env } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
 import { gateway, postJson } from "../helpers/gateway";
 import { asKey, chat, seedKey, seedUser, unique } from "../identity/helpers";
@@ -128,6 +129,25 @@ describe("GET /metrics: values move with real requests", () => {
     expect(response.status).toBe(200);
     const metrics = await eventually(scrapeLocally, (m) => m.sum("gatehouse_requests_total", { user: user.username }) === 1);
     expect(metrics.value("gatehouse_requests_total", { route: "/api/chat", status: "200", model: "llama3.2:latest", user: user.username })).toBe(1);
+  });
+
+  test("an audit store that cannot be written counts a write failure and an audit_unavailable refusal", async () => {
+    const user = await seedUser();
+    const { secret } = await seedKey(user.id);
+    const before = await scrapeLocally();
+    await env.DB.prepare("ALTER TABLE audit_events RENAME TO audit_events_away").run();
+    try {
+      const response = await asKey(secret, "POST", "/api/chat", chat);
+      expect(response.status).toBe(503);
+      await response.text();
+    } finally {
+      await env.DB.prepare("ALTER TABLE audit_events_away RENAME TO audit_events").run();
+    }
+    const after = await scrapeLocally();
+    const begin = { stage: "begin" };
+    expect(after.value("gatehouse_audit_write_failures_total", begin) - before.value("gatehouse_audit_write_failures_total", begin)).toBe(1);
+    const refused = { reason: "audit_unavailable" };
+    expect(after.value("gatehouse_refusals_total", refused) - before.value("gatehouse_refusals_total", refused)).toBe(1);
   });
 
   test("no credential appears in the metrics", async () => {

@@ -213,6 +213,27 @@ describe("admin console sections", () => {
     expect(checked).toBeGreaterThanOrEqual(3); // at least the three queued requests
   });
 
+  test("the audit view pages with More: 50 at a time, no record twice, More gone at the end", async () => {
+    const { userId, secret } = await admin.userWithKey("pager", { limits: { rpm: 1000, burst: 1000, concurrency: 10 } });
+    for (let i = 0; i < 60; i++) {
+      const response = await fetch(`${base}/api/tags`, { headers: { Authorization: `Bearer ${secret}` } });
+      expect(response.status).toBe(200);
+      await response.arrayBuffer();
+    }
+    await page.reload();
+    await page.locator("body[data-ready=true]").waitFor();
+    await page.selectOption("#audit-user", userId);
+    await page.click("#audit-filters button[type=submit]");
+    const rows = page.locator("#audit-table tr.audit-row");
+    await expect.poll(() => rows.count()).toBe(50);
+    expect(await page.isVisible("#audit-more")).toBe(true);
+    await page.click("#audit-more");
+    await expect.poll(() => rows.count()).toBe(60);
+    expect(await page.isHidden("#audit-more")).toBe(true);
+    const ids = await rows.evaluateAll((list) => list.map((row) => row.getAttribute("data-event-id")));
+    expect(new Set(ids).size).toBe(60);
+  });
+
   test("no script error or CSP violation on the admin page", () => {
     // 409: the self-demotion; 404: the limits of an account deleted meanwhile.
     expect(unexpectedProblems(problems, [404, 409]), `HTTP errors seen: ${failed.join(", ")}`).toEqual([]);

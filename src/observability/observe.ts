@@ -39,34 +39,36 @@ interface Observation {
 export function observeRequests(): MiddlewareHandler<AppEnv> {
   return async function observeRequests(c, next) {
     const startedAt = Date.now();
-    let thrown: Error | undefined;
+    let thrown: { error: unknown } | undefined;
     try {
       await next();
     } catch (error) {
       // Only the not-found handler's error gets here (it runs outside the routes' error
       // handling); onError renders it once we pass it on.
-      thrown = error instanceof Error ? error : new Error("non-error thrown");
+      thrown = { error };
     }
     // Otherwise onError has run inside next(): c.res is the answer the client got, c.error its cause.
-    const error = thrown ?? c.error;
-    const status = thrown ? (thrown instanceof GatehouseError ? thrown.status : 500) : c.res.status;
+    const error = thrown ? (thrown.error instanceof Error ? thrown.error : undefined) : c.error;
+    const status = thrown ? (error instanceof GatehouseError ? error.status : 500) : c.res.status;
     countRefusal(error);
-    if (!c.var.settlement) {
-      // An exchange is observed by its settlement instead (observeExchange).
-      const latencyMs = Date.now() - startedAt;
-      const length = thrown ? null : c.res.headers.get("Content-Length");
-      observe(c, {
-        route: routeLabel(c),
-        status,
-        outcome: outcomeOfControl(error, status),
-        latencyMs,
-        ttfbMs: latencyMs,
-        bytes: length === null || length === undefined ? null : Number(length),
-        usage: null,
-      });
-    }
-    if (thrown) throw thrown;
+    // An exchange is observed by its settlement instead (observeExchange), when its answer has ended.
+    if (!c.var.settlement) observeControl(c, { startedAt, status, error, length: thrown ? null : c.res.headers.get("Content-Length") });
+    if (thrown) throw thrown.error;
   };
+}
+
+function observeControl(c: Context<AppEnv>, seen: { startedAt: number; status: number; error: Error | undefined; length: string | null }): void {
+  const latencyMs = Date.now() - seen.startedAt;
+  observe(c, {
+    route: routeLabel(c),
+    status: seen.status,
+    outcome: outcomeOfControl(seen.error, seen.status),
+    latencyMs,
+    // Measured when the response is handed to workerd: control-plane answers are built whole (a CSV export may stream on).
+    ttfbMs: latencyMs,
+    bytes: seen.length === null ? null : Number(seen.length),
+    usage: null,
+  });
 }
 
 /** The settle hook that observes an exchange once it has ended (openExchange adds it first). */

@@ -74,6 +74,28 @@ describe("admin console sections", () => {
     expect(await page.evaluate("document.activeElement && document.activeElement.getAttribute('aria-label')")).toBe("Limits of admin");
   });
 
+  test("Refuse on a pending registration disables the account: it cannot sign in", async () => {
+    const register = await fetch(`${base}/auth/register`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: base },
+      body: JSON.stringify({ email: "ivan@example.test", password: "ivans-long-password" }),
+    });
+    expect(register.status).toBe(201);
+    await page.click("#approvals-refresh");
+    const row = page.locator("#approvals-table tbody tr", { hasText: "ivan@example.test" });
+    await row.getByRole("button", { name: "Refuse ivan@example.test" }).click();
+    await textOnceContains(page, "#approvals-message", "ivan@example.test was refused");
+    await row.waitFor({ state: "detached" });
+    await expect.poll(() => userRow(page, "ivan@example.test").locator(".badge").textContent()).toBe("disabled");
+    const login = await fetch(`${base}/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Origin: base },
+      body: JSON.stringify({ username: "ivan@example.test", password: "ivans-long-password" }),
+    });
+    expect(login.status).toBe(403);
+    expect(await login.text()).toContain("account_disabled");
+  });
+
   test("form#create-user: a bad username is caught in the page; a person gets a temporary password once; a service account none", async () => {
     await page.fill("#create-username", "has a space");
     await page.click("#create-user button[type=submit]");

@@ -222,8 +222,12 @@ command -v npm >/dev/null || fail "npm is needed to build and to select the prod
 export PATH="$source_dir/node_modules/node/bin:$PATH"
 export npm_config_offline=true npm_config_audit=false npm_config_fund=false npm_config_update_notifier=false
 
+upgrading=0
 previous=""
-[[ -f "$opt_dir/VERSION" ]] && previous=$(<"$opt_dir/VERSION")
+if [[ -e "$opt_dir" ]]; then
+  upgrading=1
+  [[ -f "$opt_dir/VERSION" ]] && previous=$(<"$opt_dir/VERSION")
+fi
 version=$("$node_bin" -p 'require(process.argv[1]).version' "$source_dir/package.json")
 commit=$(git -C "$source_dir" rev-parse --short HEAD 2>/dev/null || echo "no git")
 
@@ -323,7 +327,7 @@ fi
 # Swap the new tree in, then the unit.
 # ---------------------------------------------------------------------------
 
-if [[ -e "$opt_dir" ]]; then
+if ((upgrading)); then
   old="$root/opt/.gatehouse.old.$$"
   mv "$opt_dir" "$old"
   if ! mv "$stage" "$opt_dir"; then
@@ -346,12 +350,20 @@ check_ollama "$(configured_ollama "$env_file")" || true
 
 if ((systemd_running)); then
   systemctl daemon-reload
-  if ((start)); then
-    systemctl enable --quiet "$service"
-    systemctl restart "$service"
-    say "started $service: \`systemctl status gatehouse\`, logs: \`journalctl -u gatehouse -f\`"
-  else
+  if ((!start)); then
     say "--no-start: start it with \`systemctl enable --now gatehouse\`"
+  elif ((!upgrading)) || systemctl is-enabled --quiet "$service" || systemctl is-active --quiet "$service"; then
+    # A first install is enabled and started; an upgrade restarts a service that is in use.
+    if ((!upgrading)); then systemctl enable --quiet "$service"; fi
+    systemctl restart "$service"
+    sleep 2
+    if systemctl is-active --quiet "$service"; then
+      say "$service is running: \`systemctl status gatehouse\`, logs: \`journalctl -u gatehouse -f\`"
+    else
+      warn "$service did not stay up: see \`journalctl -u gatehouse -n 50\`"
+    fi
+  else
+    say "$service is disabled and stopped; left so (\`systemctl enable --now gatehouse\` starts it)"
   fi
 elif ((real_system)); then
   say "systemd is not running here (a container?): the unit is written but nothing was started. Start Gatehouse with"

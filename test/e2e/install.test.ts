@@ -23,7 +23,9 @@ import {
   run,
   runScript,
   startInstalled,
+  socketFamilies,
   syscallsInSummary,
+  writeTargets,
   type InstalledGateway,
 } from "./helpers/install-root";
 import { startSimulator } from "./helpers/simulator-process";
@@ -63,14 +65,14 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
   });
 
   /** The installed gateway on a free loopback port, as nobody, with the env file's settings. */
-  async function startFromRoot(extra: { wrapper?: string[] } = {}): Promise<InstalledGateway> {
+  async function startFromRoot(extra: { wrapper?: string[]; host?: string } = {}): Promise<InstalledGateway> {
     const dataDir = join(root, "var/lib/gatehouse");
     // What install does with chown on a real system, for the user the test runs it as.
     await chownTree(dataDir, nobody);
     return startInstalled(
       root,
-      { ...env, GATEHOUSE_HOST: "127.0.0.1", GATEHOUSE_PORT: String(await freePort()), GATEHOUSE_DATA: dataDir, GATEHOUSE_PBKDF2_ITERATIONS: "1000" },
-      { uid: nobody, gid: nobody, ...extra },
+      { ...env, GATEHOUSE_HOST: extra.host ?? "127.0.0.1", GATEHOUSE_PORT: String(await freePort()), GATEHOUSE_DATA: dataDir, GATEHOUSE_PBKDF2_ITERATIONS: "1000" },
+      { uid: nobody, gid: nobody, ...(extra.wrapper ? { wrapper: extra.wrapper } : {}) },
     );
   }
 
@@ -203,11 +205,13 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect(await anonymous.json()).toMatchObject({ error: { code: "unauthenticated" } });
   }
 
-  test("every system call the installed gateway makes is allowed by the unit's SystemCallFilter", async () => {
+  test("under strace, the installed gateway stays inside the unit's sandbox: system calls, socket families, writes", async () => {
     expect(haveCommand("strace"), "strace is needed (.ci/run installs it)").toBe(true);
+    const dataDir = join(root, "var/lib/gatehouse");
     // Written by strace, which runs as nobody too; removed before the data dir is compared.
-    const summaryPath = join(root, "var/lib/gatehouse/strace-summary.txt");
-    const traced = await startFromRoot({ wrapper: ["strace", "-f", "-qq", "-c", "-o", summaryPath] });
+    const tracePath = join(dataDir, "strace.txt");
+    // Listening on every address, as the installed env file says (Miniflare then lists the interfaces).
+    const traced = await startFromRoot({ wrapper: ["strace", "-f", "-qq", "-C", "-o", tracePath], host: "0.0.0.0" });
     try {
       expect((await fetch(`${traced.url}/health`)).status).toBe(200);
       const chat = await fetch(`${traced.url}/api/chat`, {
@@ -220,13 +224,34 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     } finally {
       expect(await traced.stop()).toBe(0);
     }
-    const used = syscallsInSummary(await readFile(summaryPath, "utf8"));
-    await rm(summaryPath);
+    const trace = await readFile(tracePath, "utf8");
+    await rm(tracePath);
+    const unit = await readFile(unitSource, "utf8");
+
+    // SystemCallFilter=: every call made is allowed (a refused one would fail with EPERM).
+    const used = syscallsInSummary(trace);
     expect(used.length).toBeGreaterThan(30);
-    const allowed = await allowedSyscalls(await readFile(unitSource, "utf8"));
+    const allowed = await allowedSyscalls(unit);
     expect(allowed.has("mprotect") && !allowed.has("setrlimit")).toBe(true);
-    console.log(`strace: the gateway (node and workerd) made ${used.length} distinct system calls, all within the filter`);
     expect(used.filter((name) => !allowed.has(name))).toEqual([]);
+
+    // RestrictAddressFamilies=: only the families it lists.
+    const families = socketFamilies(trace);
+    const permitted = /^RestrictAddressFamilies=(.*)$/m.exec(unit)![1]!.split(/\s+/);
+    expect(families).toContain("AF_INET");
+    expect(families.filter((family) => !permitted.includes(family))).toEqual([]);
+
+    // ProtectSystem=strict + ReadWritePaths=/var/lib/gatehouse + PrivateTmp=yes: writes only there, in /tmp, or to devices.
+    const writes = writeTargets(trace, dataDir);
+    // The parse sees the database writes (workerd makes them relative to directory fds).
+    expect(writes.filter((path) => path.startsWith(join(dataDir, "d1/")) && path.endsWith(".sqlite-wal")).length).toBeGreaterThan(0);
+    const outside = writes.filter(
+      (path) => !(path === dataDir || path.startsWith(`${dataDir}/`) || (path.startsWith("/tmp/") && !path.startsWith(`${root}/`)) || path.startsWith("/dev/")),
+    );
+    expect(outside).toEqual([]);
+    console.log(
+      `strace: node and workerd made ${used.length} distinct system calls, used ${families.join(", ")}, wrote ${writes.length} paths, all within the unit's limits`,
+    );
   });
 
   test("re-running install upgrades /opt/gatehouse in place and keeps the configuration and the data", async () => {
@@ -403,3 +428,41 @@ async function chownTree(dir: string, uid: number): Promise<void> {
     else await chown(path, uid, uid);
   }
 }
+
+describe("reading an strace", () => {
+  const trace = [
+    '101  openat(AT_FDCWD, "/", O_RDONLY|O_CLOEXEC|O_DIRECTORY <unfinished ...>',
+    '102  openat(AT_FDCWD, "/opt/gatehouse/app/dist/serve.mjs", O_RDONLY|O_CLOEXEC) = 9',
+    "101  <... openat resumed>) = 7",
+    '101  openat(7, "var/lib/gatehouse/d1", O_RDONLY|O_CLOEXEC|O_DIRECTORY) = 13',
+    '101  openat(13, "db.sqlite", O_RDWR|O_CREAT|O_NOFOLLOW|O_CLOEXEC, 0644) = 17',
+    '101  openat(7, "opt/gatehouse/app/x", O_WRONLY|O_CREAT|O_TRUNC, 0644) = -1 EACCES (Permission denied)',
+    '102  mkdir("/tmp/miniflare-1/cache", 0777) = 0',
+    '102  renameat2(AT_FDCWD, "tmp.json", 13, "final.json", RENAME_NOREPLACE) = 0',
+    '102  unlinkat(42, "lost", 0) = 0',
+    "101  socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, IPPROTO_TCP) = 20",
+    "101  socketpair(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0, [21, 22]) = 0",
+    "% time     seconds  usecs/call     calls    errors syscall",
+    "------ ----------- ----------- --------- --------- ----------------",
+    " 80.61   12.357565        1779      6945       602 futex",
+    "  0.01    0.000010           1        10           pkey_alloc",
+    "------ ----------- ----------- --------- --------- ----------------",
+    "100.00   12.400000                  6955       602 total",
+  ].join("\n");
+
+  test("finds every write, resolving directory fds (across an interrupted call) and the working directory", () => {
+    expect(writeTargets(trace, "/var/lib/gatehouse")).toEqual([
+      "/opt/gatehouse/app/x",
+      "/tmp/miniflare-1/cache",
+      "/var/lib/gatehouse/d1/db.sqlite",
+      "/var/lib/gatehouse/d1/final.json",
+      "/var/lib/gatehouse/tmp.json",
+      "?/lost",
+    ]);
+  });
+
+  test("lists the socket families and the summary's system calls", () => {
+    expect(socketFamilies(trace)).toEqual(["AF_INET6", "AF_UNIX"]);
+    expect(syscallsInSummary(trace)).toEqual(["futex", "pkey_alloc"]);
+  });
+});

@@ -143,13 +143,59 @@ async function expandSyscallGroup(item: string): Promise<string[]> {
   return names;
 }
 
-/** The syscall names of a `strace -c` summary. */
-export function syscallsInSummary(summary: string): string[] {
-  return summary
-    .split("\n")
+/** The syscall names of the summary `strace -c` / `-C` appends (the table after its "% time" header). */
+export function syscallsInSummary(trace: string): string[] {
+  const lines = trace.split("\n");
+  const header = lines.findIndex((line) => line.trimStart().startsWith("% time"));
+  if (header < 0) throw new Error("no strace summary in the trace");
+  return lines
+    .slice(header + 1)
     .map((line) => line.trim().split(/\s+/))
     .filter((fields) => fields.length >= 5 && /^\d/.test(fields[0]!) && fields.at(-1) !== "total")
     .map((fields) => fields.at(-1)!);
+}
+
+/** The address families of every socket() a `strace -f` trace shows. */
+export function socketFamilies(trace: string): string[] {
+  return [...new Set([...trace.matchAll(/\bsocket(?:pair)?\((AF_[A-Z0-9]+)/g)].map((match) => match[1]!))].sort();
+}
+
+const pathChanging = /^\d+\s+(mkdir|unlink|rmdir|rename|link|symlink|chmod|chown|lchown|truncate|mknod)(at2?)?\((.*)$/;
+const opening = /^\d+\s+(openat|open|creat)\((?:(AT_FDCWD|-?\d+), )?"([^"]*)"(?:, ([A-Z0-9_|]+))?[^=]*(?:= (-?\d+))?/;
+
+/**
+ * Every path a `strace -f` trace shows being opened for writing, created,
+ * renamed, removed or re-permissioned (what ProtectSystem=strict refuses
+ * outside ReadWritePaths and /tmp), made absolute: relative to `cwd`, or to
+ * the directory a dirfd was opened on (workerd opens "/" and works from there).
+ * A dirfd the trace never showed being opened gives "?/<path>".
+ */
+export function writeTargets(trace: string, cwd: string): string[] {
+  const directories = new Map<string, string>();
+  const targets: string[] = [];
+  const resolve = (dirfd: string | undefined, path: string): string => {
+    if (path.startsWith("/")) return path;
+    const base = dirfd === undefined || dirfd === "AT_FDCWD" ? cwd : directories.get(dirfd);
+    return base === undefined ? `?/${path}` : `${base.replace(/\/$/, "")}/${path}`.replace(/\/\.$/, "");
+  };
+  for (const line of joinResumed(trace)) {
+    const open = opening.exec(line);
+    if (open) {
+      const [, syscall, dirfd, path, flags = "", result] = open;
+      if (syscall === "creat" || /O_WRONLY|O_RDWR|O_CREAT|O_TRUNC/.test(flags)) targets.push(resolve(dirfd, path!));
+      if (flags.includes("O_DIRECTORY") && result !== undefined && Number(result) >= 0) directories.set(result, resolve(dirfd, path!));
+      continue;
+    }
+    const change = pathChanging.exec(line);
+    if (!change) continue;
+    const [, , at, args] = change;
+    if (at) {
+      for (const pair of args!.matchAll(/(AT_FDCWD|-?\d+), "([^"]*)"/g)) targets.push(resolve(pair[1], pair[2]!));
+    } else {
+      for (const quoted of args!.matchAll(/"([^"]*)"/g)) targets.push(resolve(undefined, quoted[1]!));
+    }
+  }
+  return [...new Set(targets)].sort();
 }
 
 export interface InstalledGateway {
@@ -214,4 +260,26 @@ export async function startInstalled(
       return code;
     },
   };
+}
+
+/** strace -f splits a call another thread interrupted into "<unfinished ...>" and "<... resumed>" lines; joined here, in the order the calls completed. */
+function joinResumed(trace: string): string[] {
+  const pending = new Map<string, string>();
+  const lines: string[] = [];
+  for (const line of trace.split("\n")) {
+    const tid = /^(\d+)\s/.exec(line)?.[1];
+    if (tid && line.endsWith(" <unfinished ...>")) {
+      pending.set(tid, line.slice(0, -" <unfinished ...>".length));
+      continue;
+    }
+    const resumed = tid ? /^\d+\s+<\.\.\. \w+ resumed>(.*)$/.exec(line) : null;
+    if (tid && resumed) {
+      const start = pending.get(tid);
+      pending.delete(tid);
+      if (start !== undefined) lines.push(start + resumed[1]);
+      continue;
+    }
+    lines.push(line);
+  }
+  return lines;
 }

@@ -293,6 +293,9 @@ install -d -m 0750 "$data_dir"
 generated_password=""
 if [[ -e "$env_file" ]]; then
   say "keeping $env_file as it is"
+  if ((!upgrading)); then
+    say "(its GATEHOUSE_ADMIN_PASSWORD is the first admin's password if no admin exists yet)"
+  fi
   if [[ -n "$(find "$env_file" -perm /077)" ]]; then
     warn "$env_file is readable by others (mode $(stat -c %a "$env_file")): it holds secrets, chmod 600 it"
   fi

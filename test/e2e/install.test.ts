@@ -304,6 +304,29 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect(await neighbourDigests(root)).toEqual(neighboursBefore);
   });
 
+  test("installing again after an uninstall picks up the kept configuration and data", async () => {
+    const envBefore = await readFile(join(root, "etc/gatehouse/gatehouse.env"));
+    const again = await runScript("install.sh", ["--root", root, "--no-start"]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+    expect(again.stdout).toContain("installed");
+    expect(again.stdout).toContain("GATEHOUSE_ADMIN_PASSWORD is the first admin's password if no admin exists yet");
+    expect(again.stdout).not.toContain(env.GATEHOUSE_ADMIN_PASSWORD!);
+    expect(await readFile(join(root, "etc/gatehouse/gatehouse.env"))).toEqual(envBefore);
+    gateway = await startFromRoot();
+    try {
+      const chat = await fetch(`${gateway.url}/api/chat`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ model: "llama3.2:latest", messages: [{ role: "user", content: "after a reinstall" }], stream: false }),
+      });
+      expect(chat.status).toBe(200);
+    } finally {
+      expect(await gateway.stop()).toBe(0);
+      gateway = undefined;
+    }
+    expect((await runScript("uninstall.sh", ["--root", root])).code).toBe(0);
+  });
+
   test("uninstall --purge removes the data and configuration too: the root is as it was before install", async () => {
     const purged = await runScript("uninstall.sh", ["--root", root, "--purge"]);
     expect(purged.code, purged.stdout + purged.stderr).toBe(0);

@@ -3,7 +3,9 @@
  * - dist/worker.js: the worker bundle workerd runs (what `npm start` bundles in memory);
  * - dist/serve.mjs: scripts/serve.ts bundled for Node, with everything it
  *   imports inlined except Miniflare (a runtime dependency: it carries workerd).
- * Node runs dist/serve.mjs directly: no tsx, no esbuild at runtime.
+ * - dist/cli.mjs: scripts/cli.ts bundled the same way, the admin CLI of the
+ *   installed box (/opt/gatehouse/bin/gatehouse).
+ * Node runs both directly: no tsx, no esbuild at runtime.
  */
 import { build } from "esbuild";
 import { rm } from "node:fs/promises";
@@ -16,9 +18,15 @@ async function main(): Promise<void> {
   const started = Date.now();
   await rm(distDir, { recursive: true, force: true });
   await build({ ...workerBuildOptions, outfile: join(projectRoot, prebuiltWorkerPath) });
+  await buildNodeEntry("scripts/serve.ts", "serve.mjs");
+  await buildNodeEntry("scripts/cli.ts", "cli.mjs");
+  console.log(`build: dist/worker.js, dist/serve.mjs and dist/cli.mjs in ${Date.now() - started} ms`);
+}
+
+async function buildNodeEntry(entry: string, output: string): Promise<void> {
   await build({
-    entryPoints: [join(projectRoot, "scripts/serve.ts")],
-    outfile: join(distDir, "serve.mjs"),
+    entryPoints: [join(projectRoot, entry)],
+    outfile: join(distDir, output),
     bundle: true,
     format: "esm",
     platform: "node",
@@ -30,7 +38,6 @@ async function main(): Promise<void> {
     banner: { js: 'import { createRequire as __gatehouseCreateRequire } from "node:module"; const require = __gatehouseCreateRequire(import.meta.url);' },
     logLevel: "warning",
   });
-  console.log(`build: dist/worker.js and dist/serve.mjs in ${Date.now() - started} ms`);
 }
 
 main().catch((error: unknown) => {

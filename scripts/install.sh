@@ -263,12 +263,19 @@ for package in "${packages[@]}"; do
 done
 # npm removes anything the production tree does not need (and fails if something is missing).
 (cd "$stage/app" && npm prune --omit=dev --ignore-scripts --silent)
+# The admin CLI (`gatehouse users list`, `gatehouse backup`, …) with the bundled Node.
+cat >"$stage/bin/gatehouse" <<'CLI'
+#!/bin/sh
+exec /opt/gatehouse/bin/node /opt/gatehouse/app/dist/cli.mjs "$@"
+CLI
+chmod 0755 "$stage/bin/gatehouse"
 printf 'gatehouse %s (%s), Node %s, installed %s\n' "$version" "$commit" "$node_version" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stage/VERSION"
 chmod -R u+rwX,go+rX,go-w "$stage"
 ((real_system)) && chown -R root:root "$stage"
 
 # The installed gateway starts from the staged tree before anything is replaced.
 "$stage/bin/node" --check "$stage/app/dist/serve.mjs"
+"$stage/bin/node" --check "$stage/app/dist/cli.mjs"
 
 # ---------------------------------------------------------------------------
 # The user, the data dir and the configuration (kept on upgrade).

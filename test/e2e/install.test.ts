@@ -90,9 +90,14 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     const opt = join(root, "opt/gatehouse");
     const node = await run([join(opt, "bin/node"), "--version"]);
     expect(node.stdout.trim()).toMatch(/^v22\.(1[2-9]|[2-9]\d)\./);
-    for (const file of ["app/dist/serve.mjs", "app/dist/worker.js", "app/package.json", "app/public/index.html", "VERSION"]) {
+    for (const file of ["app/dist/serve.mjs", "app/dist/cli.mjs", "app/dist/worker.js", "app/package.json", "app/public/index.html", "bin/gatehouse", "VERSION"]) {
       expect((await stat(join(opt, file))).isFile(), file).toBe(true);
     }
+    // The admin CLI runs from the installed tree with its own Node (bin/gatehouse wraps exactly this).
+    expect(await readFile(join(opt, "bin/gatehouse"), "utf8")).toContain("/opt/gatehouse/bin/node /opt/gatehouse/app/dist/cli.mjs");
+    const cli = await run([join(opt, "bin/node"), join(opt, "app/dist/cli.mjs"), "help"]);
+    expect(cli.code, cli.stderr).toBe(0);
+    expect(cli.stdout).toContain("users list");
     expect(await readdir(join(opt, "app/migrations"))).toEqual((await readdir(join(projectRoot, "migrations"))).sort());
     const modules = join(opt, "app/node_modules");
     for (const runtime of ["miniflare", "hono", "zod"]) expect((await stat(join(modules, runtime))).isDirectory(), runtime).toBe(true);

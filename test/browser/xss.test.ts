@@ -1,10 +1,10 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
-import { AdminClient, adminPassword } from "../e2e/helpers/accounts";
+import { AdminClient } from "../e2e/helpers/accounts";
 import type { GatehouseProcess } from "../e2e/helpers/gatehouse-process";
 import { startStack, stopStack } from "../e2e/helpers/stack";
-import { chatWithKey, failedResponses, openAdmin, textOnceContains, userRow } from "./helpers/admin-console";
+import { chatWithKey, failedResponses, signInAsAdmin, textOnceContains, userRow } from "./helpers/admin-console";
 import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./helpers/browser";
 
 /**
@@ -73,12 +73,7 @@ describe("hostile text in the admin console", () => {
     page = await context.newPage();
     problems = watchPage(page).problems;
     failed = failedResponses(page);
-    await page.goto(`${base}/`);
-    await page.fill("#sign-in-username", "admin");
-    await page.fill("#sign-in-password", adminPassword);
-    await page.click("#sign-in button[type=submit]");
-    await page.waitForURL(`${base}/admin`, { timeout: 20_000 });
-    await openAdmin(page, base);
+    await signInAsAdmin(page, base);
   }, 180_000);
 
   afterAll(async () => {

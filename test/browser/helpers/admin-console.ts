@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import type { Download, Page } from "playwright-core";
 import { expect } from "vitest";
+import { adminPassword } from "../../e2e/helpers/accounts";
 
 /**
  * Steps the admin console's browser tests share: opening /admin and waiting
@@ -12,6 +13,16 @@ import { expect } from "vitest";
 export async function openAdmin(page: Page, base: string): Promise<void> {
   await page.goto(`${base}/admin`);
   await page.locator("body[data-ready=true]").waitFor({ timeout: 20_000 });
+}
+
+/** Signs in on `/` as the admin (whose first password was already changed) and waits for /admin to be ready. */
+export async function signInAsAdmin(page: Page, base: string): Promise<void> {
+  await page.goto(`${base}/`);
+  await page.fill("#sign-in-username", "admin");
+  await page.fill("#sign-in-password", adminPassword);
+  await page.click("#sign-in button[type=submit]");
+  await page.waitForURL(`${base}/admin`, { timeout: 20_000 });
+  await openAdmin(page, base);
 }
 
 /** The text of a region once it contains `contains` (status regions are filled asynchronously). */

@@ -25,7 +25,7 @@ async function settledRow(id: string): Promise<Record<string, unknown>> {
 }
 
 test("successes, refusals, aborts and upstream errors: one record per request id", { timeout: 30_000 }, async () => {
-  const user = await seedUser({ limits: JSON.stringify({ ...defaultLimits, rpm: 600, burst: 6 }) });
+  const user = await seedUser({ limits: JSON.stringify({ ...defaultLimits, rpm: 1, burst: 6 }) });
   const auth = { Authorization: `Bearer ${(await seedKey(user.id)).secret}` };
   const expected = new Map<string, string>();
 
@@ -51,7 +51,8 @@ test("successes, refusals, aborts and upstream errors: one record per request id
   expected.set(aborted.headers.get("x-request-id")!, "client_aborted");
   await resetSimulator();
 
-  // The burst of 6 is spent: the next ones are refused, each recorded once.
+  // The burst of 6 (refilled at one a minute, so a slow machine cannot refill it meanwhile)
+  // is spent: the next ones are refused, each recorded once.
   for (let i = 0; i < 3; i++) {
     const refused = await postJson("/api/chat", chat(`refused ${i}`), auth);
     await refused.arrayBuffer();

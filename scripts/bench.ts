@@ -1,10 +1,12 @@
 /**
- * `npm run bench`: Gatehouse against the Ollama simulator directly, side by
+ * `npm run bench`: Gatehouse against the Ollama simulator directly and
+ * against a bare proxy (a worker that only forwards, same runtime), side by
  * side in one run. Full governance is on (key auth, the per-user Durable
  * Object with high limits, the fair queue with a high in-flight limit,
- * write-ahead audit with full capture). Direct and gateway rounds are
- * interleaved and medians reported, as ratios and as added milliseconds.
- * Prints a table and writes bench-results.json (git-ignored).
+ * write-ahead audit with full capture). The three are interleaved and
+ * medians reported, as ratios and as added milliseconds, with the CPU each
+ * proxy spends per request (from /proc). Prints the JSON summary and writes
+ * bench-results.json (git-ignored).
  */
 import { writeFile } from "node:fs/promises";
 import { AdminClient } from "../test/e2e/helpers/accounts";
@@ -12,9 +14,12 @@ import { startGatehouse } from "../test/e2e/helpers/gatehouse-process";
 import { startOllamaSimulator } from "../test/fixtures/ollama-sim/server";
 import { profileWorker } from "./bench/cpu-profile";
 import { timedExport } from "./bench/export";
-import { median, percentile, sequentialClients, type Target } from "./bench/http-timing";
+import { startBareProxy, runtimeOf } from "./bench/bare-proxy";
+import { sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
+import { serviceProcesses } from "./bench/process-cpu";
 import { findWorkerd, peakRssDuring } from "./bench/process-memory";
+import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
     fetch(`${simulator.url}/__sim/reset`, { method: "POST" }).then(() =>
       fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) }),
     );
+  let bare: Awaited<ReturnType<typeof startBareProxy>> | undefined;
   try {
     const admin = await AdminClient.signIn(gatehouse.url);
     const high = { rpm: 1_000_000_000, burst: 1_000_000_000, concurrency: 10_000, dailyTokens: null, monthlyTokens: null, models: null };
@@ -45,20 +51,26 @@ async function main(): Promise<void> {
     const direct: Target = { url: simulator.url, headers: {} };
     const gated: Target = { url: gatehouse.url, headers: { Authorization: `Bearer ${secret}` } };
     const workerd = await findWorkerd(gatehouse.child.pid!);
-    const results: Record<string, unknown> = { machine: machine(), rounds, seconds };
+    bare = await startBareProxy(`127.0.0.1:${simulator.port}`, await runtimeOf(workerd), workerd);
+    const sides: Sides = {
+      direct: { target: direct, pids: [] },
+      bare: { target: { url: bare.url, headers: {} }, pids: bare.pids },
+      gatehouse: { target: gated, pids: await serviceProcesses(gatehouse.child.pid!) },
+    };
+    const options: RoundOptions = { rounds, seconds, chat, streamed };
+    const results: Record<string, unknown> = { machine: machine(), rounds, seconds, bareRuntime: bare.runtime };
 
-    // Warm both paths (JIT, connections, the user's Durable Object).
-    await sequentialClients(gated, "/api/chat", chat, 8, 50);
-    await sequentialClients(direct, "/api/chat", chat, 8, 50);
+    // Warm every path (JIT, connections, the user's Durable Object).
+    for (const side of Object.values(sides)) await sequentialClients(side.target, "/api/chat", chat, 8, 50);
 
-    results.latency1 = await latencyRounds(direct, gated, 1);
+    results.latency1 = await latencyRounds(sides, options, 1);
     progress("latency, one client", results.latency1);
-    results.latency8 = await latencyRounds(direct, gated, 8);
+    results.latency8 = await latencyRounds(sides, options, 8);
     progress("latency at 8 concurrent", results.latency8);
-    results.throughput = await throughputRounds(direct, gated);
+    results.throughput = await throughputRounds(sides, options);
     progress("throughput", results.throughput);
     await setSim({ chunkCount: 50, chunkDelayMs: 20 });
-    results.streaming = await streamingRounds(direct, gated);
+    results.streaming = await streamingRounds(sides, options);
     progress("streaming", results.streaming);
     if (workerd) {
       const { peakMiB, startMiB } = await peakRssDuring(workerd, 50, () => sequentialClients(gated, "/api/chat", streamed, 64, 2));
@@ -74,54 +86,11 @@ async function main(): Promise<void> {
     report(results);
     await writeFile("bench-results.json", `${JSON.stringify(results, null, 2)}\n`);
   } finally {
+    await bare?.close();
     await gatehouse.stop();
     await gatehouse.cleanup();
     await simulator.close();
   }
-}
-
-async function latencyRounds(direct: Target, gated: Target, clients: number) {
-  const p50: number[][] = [[], []];
-  const p99: number[][] = [[], []];
-  for (let round = 0; round < rounds; round++) {
-    for (const [index, target] of [direct, gated].entries()) {
-      const totals = (await sequentialClients(target, "/api/chat", chat, clients, 2000 / clients)).map((t) => t.total);
-      p50[index]!.push(percentile(totals, 50));
-      p99[index]!.push(percentile(totals, 99));
-    }
-  }
-  return compare({ p50Ms: [median(p50[0]!), median(p50[1]!)], p99Ms: [median(p99[0]!), median(p99[1]!)] });
-}
-
-async function throughputRounds(direct: Target, gated: Target) {
-  const out: Record<string, unknown> = {};
-  for (const connections of [8, 64]) {
-    const rps: number[][] = [[], []];
-    let failures = 0;
-    for (let round = 0; round < rounds; round++) {
-      for (const [index, target] of [direct, gated].entries()) {
-        const run = await throughput(target, "/api/chat", chat, connections, { seconds });
-        rps[index]!.push(run.requestsPerSecond);
-        failures += run.errors + run.non2xx;
-      }
-    }
-    out[`c${connections}`] = { directRps: round(median(rps[0]!)), gatehouseRps: round(median(rps[1]!)), ratio: ratio(median(rps[1]!), median(rps[0]!)), failures };
-  }
-  return out;
-}
-
-async function streamingRounds(direct: Target, gated: Target) {
-  const ttfb: number[][] = [[], []];
-  const total: number[][] = [[], []];
-  for (let round = 0; round < rounds; round++) {
-    for (const [index, target] of [direct, gated].entries()) {
-      for (const timing of await sequentialClients(target, "/api/chat", streamed, 4, 3)) {
-        ttfb[index]!.push(timing.ttfb);
-        total[index]!.push(timing.total);
-      }
-    }
-  }
-  return compare({ ttfbMs: [median(ttfb[0]!), median(ttfb[1]!)], totalMs: [median(total[0]!), median(total[1]!)] });
 }
 
 async function auditAndExport(url: string, admin: AdminClient, gated: Target, workerd: number | null) {
@@ -154,17 +123,6 @@ async function waitForSettledCount(admin: AdminClient): Promise<number> {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
 }
-
-function compare(pairs: Record<string, [number, number]>) {
-  const out: Record<string, unknown> = {};
-  for (const [name, [direct, gated]] of Object.entries(pairs)) {
-    out[name] = { direct: round(direct), gatehouse: round(gated), addedMs: round(gated - direct), ratio: ratio(gated, direct) };
-  }
-  return out;
-}
-
-const round = (value: number) => Math.round(value * 100) / 100;
-const ratio = (a: number, b: number) => round(a / b);
 
 function machine() {
   return { cpus: (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency ?? null, node: process.version, platform: process.platform };

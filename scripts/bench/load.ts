@@ -3,6 +3,8 @@ import type { Target } from "./http-timing";
 
 export interface Throughput {
   requestsPerSecond: number;
+  /** Requests answered in the run. */
+  requests: number;
   errors: number;
   non2xx: number;
 }
@@ -20,5 +22,5 @@ export async function throughput(target: Target, path: string, body: string, con
     connections,
     ...("seconds" in run ? { duration: run.seconds } : { amount: run.amount }),
   });
-  return { requestsPerSecond: result.requests.average, errors: result.errors, non2xx: result.non2xx };
+  return { requestsPerSecond: result.requests.average, requests: result.requests.total, errors: result.errors, non2xx: result.non2xx };
 }

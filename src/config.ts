@@ -51,6 +51,12 @@ export const configSchema = z.object({
   GATEHOUSE_MAX_KEEP_ALIVE: positiveInt(1800),
   /** PBKDF2-SHA256 iterations for new password hashes (Cloudflare's hosted runtime caps it at 100,000). */
   GATEHOUSE_PBKDF2_ITERATIONS: z.coerce.number().int().min(1000).max(1_000_000).default(600_000),
+  /**
+   * Credentials checked once are remembered in the isolate until any credential
+   * changes (src/auth/credential-cache.ts). "off" reads D1 on every request: for a
+   * runtime with more than one isolate, where a change made in one is not seen by the others.
+   */
+  GATEHOUSE_CREDENTIAL_CACHE: z.enum(["on", "off"]).default("on"),
   /** Comma-separated CIDRs of reverse proxies whose X-Forwarded-For / -Proto are believed; none by default. */
   GATEHOUSE_TRUSTED_PROXIES: z
     .string()

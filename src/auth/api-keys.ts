@@ -45,6 +45,11 @@ export function keyPrefix(candidate: string): string | null {
 
 /** Compares a presented secret with a stored hash in constant time. */
 export async function secretMatches(candidate: string, storedHash: string): Promise<boolean> {
+  return hashMatches(await sha256Hex(candidate), storedHash);
+}
+
+/** Compares a presented secret's hex SHA-256 with a stored one in constant time. */
+export function hashMatches(candidateHash: string, storedHash: string): boolean {
   const encoder = new TextEncoder();
-  return constantTimeEqual(encoder.encode(await sha256Hex(candidate)), encoder.encode(storedHash));
+  return constantTimeEqual(encoder.encode(candidateHash), encoder.encode(storedHash));
 }

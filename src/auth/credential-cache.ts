@@ -1,26 +1,88 @@
+import { credentialEpoch } from "../db/credential-epoch";
+import type { ApiKeyRow } from "../db/api-keys";
+import type { UserRow } from "../db/users";
+import type { KeyScope } from "./key-scope";
+
 /**
- * A short-lived memory of password checks that succeeded, so a script that
- * sends its username and password on every call (Basic, or POST /chat's
- * "auth") pays the PBKDF2 cost once a minute instead of on every request.
+ * What this isolate remembers about credentials it checked, so the hot path
+ * reads no D1 for a caller it has seen:
+ * - API keys, by the SHA-256 of the presented key (the only form ever
+ *   stored): the key's row, its owner's row and the parsed scope;
+ * - password checks that succeeded (Basic, POST /chat's "auth"), by an HMAC
+ *   of username and password under a per-isolate random key, with the
+ *   owner's row: PBKDF2 is paid once, not per request. The password itself
+ *   is never held.
  *
- * It never holds the password: the key is an HMAC of username and password
- * under a per-isolate random key, the value the stored hash it was checked
- * against. A hit still reads the user's row and only counts when the row's
- * hash is unchanged, so a password change, reset, disable or deletion takes
- * effect at once. Per-isolate memory is fine here: losing it only costs one
- * more derivation; it is a cache, not shared state.
+ * Every entry is stamped with the credential epoch (src/db/credential-epoch.ts)
+ * read *before* its rows were read, and is used only while that epoch is
+ * current: revoking a key, disabling a user, changing a role, limits or a
+ * password bumps the epoch, so the next request reads D1 again. Entries also
+ * lapse after a minute, which bounds what a write made outside Gatehouse
+ * (sqlite3 on the data file) could leave behind.
+ *
+ * Per-isolate memory is fine: it is a cache in front of D1, not shared
+ * state; losing it costs one read (or one derivation).
  */
 
 const ttlMs = 60_000;
-const maxEntries = 1_000;
+const maxEntries = 10_000;
 
-interface Entry {
-  userId: string;
-  passwordHash: string;
+export interface CachedKey {
+  user: UserRow;
+  key: ApiKeyRow;
+  scope: KeyScope | null;
+}
+
+interface Entry<T> {
+  value: T;
+  epoch: number;
   expiresAt: number;
 }
 
-const entries = new Map<string, Entry>();
+/** A bounded map whose entries hold only while the credential epoch they were read at is current. */
+class EpochCache<T> {
+  private readonly entries = new Map<string, Entry<T>>();
+
+  get(id: string, now: number): T | null {
+    const entry = this.entries.get(id);
+    if (!entry) return null;
+    if (entry.epoch !== credentialEpoch() || entry.expiresAt <= now) {
+      this.entries.delete(id);
+      return null;
+    }
+    return entry.value;
+  }
+
+  /** `epoch` is the one read before the rows in `value` were read. */
+  set(id: string, value: T, epoch: number, now: number): void {
+    // A write committed since the rows were read: they may be stale, do not keep them.
+    if (epoch !== credentialEpoch()) return;
+    this.entries.delete(id);
+    if (this.entries.size >= maxEntries) {
+      // Oldest first: Map iteration follows insertion order.
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+    this.entries.set(id, { value, epoch, expiresAt: now + ttlMs });
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+}
+
+const keys = new EpochCache<CachedKey>();
+const passwords = new EpochCache<UserRow>();
+
+/** A key checked since the last credential change, by the hex SHA-256 of the presented key. */
+export function recallKey(secretHash: string, now = Date.now()): CachedKey | null {
+  return keys.get(secretHash, now);
+}
+
+export function rememberKey(secretHash: string, found: CachedKey, epoch: number, now = Date.now()): void {
+  keys.set(secretHash, found, epoch, now);
+}
+
 let hmacKey: Promise<CryptoKey> | undefined;
 
 function key(): Promise<CryptoKey> {
@@ -34,30 +96,17 @@ async function fingerprint(username: string, password: string): Promise<string> 
   return Array.from(mac, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
-/** The user id a recent successful check of this credential established, if still valid. */
-export async function recallCredential(username: string, password: string, now = Date.now()): Promise<Entry | null> {
-  const id = await fingerprint(username, password);
-  const entry = entries.get(id);
-  if (!entry) return null;
-  if (entry.expiresAt <= now) {
-    entries.delete(id);
-    return null;
-  }
-  return entry;
+/** The user a successful check of this username and password established, if no credential changed since. */
+export async function recallCredential(username: string, password: string, now = Date.now()): Promise<UserRow | null> {
+  return passwords.get(await fingerprint(username, password), now);
 }
 
-export async function rememberCredential(username: string, password: string, userId: string, passwordHash: string, now = Date.now()): Promise<void> {
-  const id = await fingerprint(username, password);
-  entries.delete(id);
-  if (entries.size >= maxEntries) {
-    // Oldest first: Map iteration follows insertion order.
-    const oldest = entries.keys().next().value;
-    if (oldest !== undefined) entries.delete(oldest);
-  }
-  entries.set(id, { userId, passwordHash, expiresAt: now + ttlMs });
+export async function rememberCredential(username: string, password: string, user: UserRow, epoch: number, now = Date.now()): Promise<void> {
+  passwords.set(await fingerprint(username, password), user, epoch, now);
 }
 
 /** For tests: forget everything. */
 export function clearCredentialCache(): void {
-  entries.clear();
+  keys.clear();
+  passwords.clear();
 }

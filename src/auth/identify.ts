@@ -1,10 +1,12 @@
 import { limitsSchema, type Limits } from "../governance/limits";
 import type { Bindings } from "../env";
 import { GatehouseError } from "../errors";
+import { configFrom } from "../config";
 import { findKeysByPrefix, type ApiKeyRow } from "../db/api-keys";
+import { credentialEpoch } from "../db/credential-epoch";
 import { findUserByLogin, getUser, updateUser, type UserRow } from "../db/users";
-import { keyPrefix, secretMatches } from "./api-keys";
-import { recallCredential, rememberCredential } from "./credential-cache";
+import { hashMatches, keyPrefix, sha256Hex } from "./api-keys";
+import { recallCredential, recallKey, rememberCredential, rememberKey, type CachedKey } from "./credential-cache";
 import { narrowLimits, parseStoredScope, type KeyScope } from "./key-scope";
 import { burnVerification, hashPassword, needsRehash, verifyPassword } from "./passwords";
 import type { CredentialKind, Principal } from "./principal";
@@ -26,14 +28,22 @@ const unauthenticated = () => new GatehouseError("unauthenticated", { message: "
  */
 export function userLimits(user: UserRow, defaults: Limits): Limits {
   if (user.limits === null) return defaults;
+  // A cached row is the same object on every request: parse its limits once.
+  const known = parsedLimits.get(user);
+  if (known !== undefined) return known ?? defaults;
+  let limits: Limits | null = null;
   try {
     const parsed = limitsSchema.safeParse(JSON.parse(user.limits));
-    if (parsed.success) return parsed.data;
+    if (parsed.success) limits = parsed.data;
   } catch {
     // fall through
   }
-  return defaults;
+  parsedLimits.set(user, limits);
+  return limits ?? defaults;
 }
+
+/** users.limits parsed, by row object; null for a row whose JSON does not parse (the defaults apply). */
+const parsedLimits = new WeakMap<UserRow, Limits | null>();
 
 export function principalFor(user: UserRow, via: CredentialKind, defaults: Limits, key: ApiKeyRow | null = null, scope: KeyScope | null = null): Principal {
   return {
@@ -51,16 +61,31 @@ export function principalFor(user: UserRow, via: CredentialKind, defaults: Limit
   };
 }
 
-/** An API key: found by its public prefix, its hash compared in constant time. */
-export async function identifyByKey(env: Bindings, token: string, now = Date.now()): Promise<{ user: UserRow; key: ApiKeyRow; scope: KeyScope | null }> {
+/**
+ * An API key: found by its public prefix, its hash compared in constant
+ * time. A key this isolate checked since the last credential change is
+ * answered from memory (src/auth/credential-cache.ts); expiry is checked on
+ * every request all the same.
+ */
+export async function identifyByKey(env: Bindings, token: string, now = Date.now()): Promise<CachedKey> {
   const prefix = keyPrefix(token);
   if (!prefix) throw unauthenticated();
+  const hash = await sha256Hex(token);
+  const cacheOn = configFrom(env).GATEHOUSE_CREDENTIAL_CACHE === "on";
+  const cached = cacheOn ? recallKey(hash, now) : null;
+  if (cached) {
+    if (cached.key.expiresAt !== null && cached.key.expiresAt <= now) throw unauthenticated();
+    return cached;
+  }
+  const epoch = credentialEpoch();
   for (const { key, user } of await findKeysByPrefix(env.DB, prefix)) {
-    if (!(await secretMatches(token, key.secretHash))) continue;
+    if (!hashMatches(hash, key.secretHash)) continue;
     if (key.revokedAt !== null || (key.expiresAt !== null && key.expiresAt <= now)) break;
     const scope = parseStoredScope(key.scope);
     if (scope === "invalid") break;
-    return { user, key, scope };
+    const found = { user, key, scope };
+    if (cacheOn) rememberKey(hash, found, epoch, now);
+    return found;
   }
   throw unauthenticated();
 }
@@ -90,13 +115,12 @@ export interface PasswordCheck {
  */
 export async function identifyByPassword(check: PasswordCheck): Promise<UserRow> {
   const { env, username, password, clientAddress } = check;
-  const recalled = await recallCredential(username, password);
-  if (recalled) {
-    const user = await getUser(env.DB, recalled.userId);
-    // Only while the row still holds the hash it was checked against.
-    if (user && user.passwordHash === recalled.passwordHash) return user;
-  }
+  const cacheOn = configFrom(env).GATEHOUSE_CREDENTIAL_CACHE === "on";
+  // Only while no credential changed since it was checked (a new password, a disable…).
+  const recalled = cacheOn ? await recallCredential(username, password) : null;
+  if (recalled) return recalled;
   await assertAttemptAllowed(env, username, clientAddress);
+  const epoch = credentialEpoch();
   const user = await findUserByLogin(env.DB, username);
   const stored = user?.passwordHash ?? null;
   const valid = stored !== null ? await verifyPassword(password, stored) : await burnVerification(password, check.iterations);
@@ -111,7 +135,7 @@ export async function identifyByPassword(check: PasswordCheck): Promise<UserRow>
     else await upgrade;
     return user;
   }
-  await rememberCredential(username, password, user.id, stored);
+  if (cacheOn) await rememberCredential(username, password, user, epoch);
   return user;
 }
 

@@ -1,5 +1,6 @@
 import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { credentialsChanged } from "./credential-epoch";
 import { apiKeys, users } from "./schema";
 import type { UserRow } from "./users";
 
@@ -46,6 +47,7 @@ export async function revokeApiKey(db: D1Database, userId: string, keyId: string
     .where(and(eq(apiKeys.id, keyId), eq(apiKeys.userId, userId), isNull(apiKeys.revokedAt)))
     .returning({ id: apiKeys.id })
     .all();
+  credentialsChanged();
   return revoked.length > 0;
 }
 
@@ -63,4 +65,5 @@ export async function touchApiKey(db: D1Database, keyId: string, now = Date.now(
 
 export async function deleteApiKeysOf(db: D1Database, userId: string): Promise<void> {
   await drizzle(db).delete(apiKeys).where(eq(apiKeys.userId, userId)).run();
+  credentialsChanged();
 }

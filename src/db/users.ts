@@ -1,5 +1,6 @@
 import { and, count, eq, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
+import { credentialsChanged } from "./credential-epoch";
 import { users } from "./schema";
 import type { AccountStatus, CaptureMode, Role } from "../auth/principal";
 
@@ -80,10 +81,13 @@ export async function updateUser(db: D1Database, id: string, changes: UserChange
     updatedAt: now,
     ...(revokeSessions ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
   };
-  return (await drizzle(db).update(users).set(set).where(eq(users.id, id)).returning().get()) ?? null;
+  const row = (await drizzle(db).update(users).set(set).where(eq(users.id, id)).returning().get()) ?? null;
+  credentialsChanged();
+  return row;
 }
 
 export async function deleteUser(db: D1Database, id: string): Promise<boolean> {
   const deleted = await drizzle(db).delete(users).where(eq(users.id, id)).returning({ id: users.id }).all();
+  credentialsChanged();
   return deleted.length > 0;
 }

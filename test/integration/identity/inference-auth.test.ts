@@ -1,5 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
+import { revokeApiKey } from "../../../src/db/api-keys";
+import { updateUser } from "../../../src/db/users";
 import { gateway, postJson } from "../helpers/gateway";
 import { resetSimulator, simulatorLog } from "../helpers/simulator";
 import { asKey, basic, chat, errorCode, freshAddress, goodPassword, seedKey, seedUser } from "./helpers";
@@ -94,12 +96,15 @@ describe("credentials on inference routes (error)", () => {
   });
 });
 
+// The changes below are made through src/db, as every route that makes them
+// does: its writes are what tell the isolate's credential cache to forget
+// (test/integration/identity/credential-cache.test.ts drives the routes themselves).
 describe("revocation at once and the credential cache (security)", () => {
   test("a revoked or expired key is 401 on its next request", async () => {
     const user = await seedUser();
     const key = await seedKey(user.id);
     expect((await asKey(key.secret, "GET", "/api/tags")).status).toBe(200);
-    await env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(Date.now(), key.id).run();
+    await revokeApiKey(env.DB, user.id, key.id);
     expect((await asKey(key.secret, "GET", "/api/tags")).status).toBe(401);
     const expired = await seedKey(user.id, { expiresAt: Date.now() - 1 });
     expect((await asKey(expired.secret, "GET", "/api/tags")).status).toBe(401);
@@ -109,7 +114,7 @@ describe("revocation at once and the credential cache (security)", () => {
     const user = await seedUser();
     const { secret } = await seedKey(user.id);
     expect((await asKey(secret, "GET", "/api/tags")).status).toBe(200);
-    await env.DB.prepare("UPDATE users SET status = 'disabled' WHERE id = ?").bind(user.id).run();
+    await updateUser(env.DB, user.id, { status: "disabled" });
     const response = await asKey(secret, "GET", "/api/tags");
     expect(response.status).toBe(403);
     expect(await errorCode(response)).toBe("account_disabled");
@@ -120,7 +125,7 @@ describe("revocation at once and the credential cache (security)", () => {
     const { secret } = await seedKey(admin.id);
     const body = { source: "llama3.2:latest", destination: "copy-x:latest" };
     expect((await asKey(secret, "POST", "/api/copy", body)).status).not.toBe(403);
-    await env.DB.prepare("UPDATE users SET role = 'user' WHERE id = ?").bind(admin.id).run();
+    await updateUser(env.DB, admin.id, { role: "user" });
     expect((await asKey(secret, "POST", "/api/copy", body)).status).toBe(403);
   });
 
@@ -129,7 +134,7 @@ describe("revocation at once and the credential cache (security)", () => {
     const headers = { Authorization: basic(user.username, goodPassword) };
     expect((await postJson("/api/chat", chat, headers)).status).toBe(200);
     expect((await postJson("/api/chat", chat, headers)).status).toBe(200); // now from the cache
-    await env.DB.prepare("UPDATE users SET password_hash = 'pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' WHERE id = ?").bind(user.id).run();
+    await updateUser(env.DB, user.id, { passwordHash: "pbkdf2-sha256$1000$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=" });
     expect((await postJson("/api/chat", chat, { ...headers, "CF-Connecting-IP": freshAddress() })).status).toBe(401);
   });
 

@@ -1,7 +1,10 @@
 import { SignJWT } from "jose";
 import { describe, expect, test } from "vitest";
 import { recordFailure, emptyState, retryAfterSeconds, lockDurationMs, type AttemptState } from "../../../src/auth/attempt-policy";
-import { clearCredentialCache, recallCredential, rememberCredential } from "../../../src/auth/credential-cache";
+import { clearCredentialCache, recallCredential, recallKey, rememberCredential, rememberKey } from "../../../src/auth/credential-cache";
+import type { ApiKeyRow } from "../../../src/db/api-keys";
+import { credentialEpoch, credentialsChanged } from "../../../src/db/credential-epoch";
+import type { UserRow } from "../../../src/db/users";
 import { parseAuthorization } from "../../../src/auth/credentials";
 import { issueSession, sessionAudience, sessionIssuer, sessionTokenFrom, verifySession } from "../../../src/auth/sessions";
 
@@ -56,12 +59,35 @@ describe("sessions", () => {
 });
 
 describe("credential cache", () => {
+  const ana = { id: "u1", username: "ana", passwordHash: "hash-1" } as UserRow;
+  const key = { id: "k1", userId: "u1", secretHash: "ab".repeat(32) } as ApiKeyRow;
+
   test("remembers a check without holding the password", async () => {
     clearCredentialCache();
-    await rememberCredential("Ana", "the password here", "u1", "hash-1", 1000);
-    expect(await recallCredential("ana", "the password here", 2000)).toMatchObject({ userId: "u1", passwordHash: "hash-1" });
+    await rememberCredential("Ana", "the password here", ana, credentialEpoch(), 1000);
+    expect(await recallCredential("ana", "the password here", 2000)).toMatchObject({ id: "u1", passwordHash: "hash-1" });
     expect(await recallCredential("ana", "another password", 2000)).toBeNull();
     expect(await recallCredential("ana", "the password here", 1000 + 61_000)).toBeNull();
+  });
+
+  test("any credential change forgets every entry at once", async () => {
+    clearCredentialCache();
+    await rememberCredential("ana", "the password here", ana, credentialEpoch(), 1000);
+    rememberKey(key.secretHash, { user: ana, key, scope: null }, credentialEpoch(), 1000);
+    expect(recallKey(key.secretHash, 1001)?.key.id).toBe("k1");
+    credentialsChanged();
+    expect(recallKey(key.secretHash, 1002)).toBeNull();
+    expect(await recallCredential("ana", "the password here", 1002)).toBeNull();
+  });
+
+  test("rows read before a change are not kept (a write raced the read)", async () => {
+    clearCredentialCache();
+    const readAt = credentialEpoch();
+    credentialsChanged(); // committed while the rows were on their way
+    rememberKey(key.secretHash, { user: ana, key, scope: null }, readAt, 1000);
+    await rememberCredential("ana", "the password here", ana, readAt, 1000);
+    expect(recallKey(key.secretHash, 1001)).toBeNull();
+    expect(await recallCredential("ana", "the password here", 1001)).toBeNull();
   });
 });
 

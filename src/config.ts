@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { parseCidrList } from "./auth/cidr";
+import { captureModes } from "./vocabulary";
 
 /**
  * Every setting Gatehouse reads, parsed once with zod. The same schema is used
@@ -33,7 +34,7 @@ export const configSchema = z.object({
   GATEHOUSE_DEFAULT_MONTHLY_TOKENS: optionalPositiveInt,
   GATEHOUSE_RETENTION_DAYS: optionalPositiveInt,
   /** Audit capture of prompts and responses: full (text), hash (SHA-256 and length), metadata (neither). users.capture_mode overrides it. */
-  GATEHOUSE_CAPTURE_MODE: z.enum(["full", "hash", "metadata"]).default("full"),
+  GATEHOUSE_CAPTURE_MODE: z.enum(captureModes).default("full"),
   /** Largest request body accepted, in bytes (images make chat bodies big). */
   GATEHOUSE_MAX_BODY_BYTES: positiveInt(8 * 1024 * 1024),
   /** Seconds allowed for a client to send its whole request body. */

@@ -1,31 +1,26 @@
 import type { AuditLedger } from "./audit/ledger";
+import type { AttemptCounter } from "./auth/attempt-counter";
 import type { Principal } from "./auth/principal";
 import type { GatehouseConfig } from "./config";
 import type { Settlement } from "./inference/exchange";
 import type { AdmissionHandle } from "./governance/admission";
 import type { AdmissionQueue } from "./governance/admission-queue";
 import type { UserLimiter } from "./governance/user-limiter";
+import type { PlainBindings } from "./plain-bindings";
 
 /**
  * The bindings workerd gives the worker (declared in wrangler.toml and passed
  * by scripts/serve.ts) and the variables each request carries through the
- * pipeline. One type for the whole Hono context.
+ * pipeline. One type for the whole Hono context. Each Durable Object has its
+ * client beside its class (userLimiter(env, id), admissionQueue(env),
+ * auditLedger(env), attemptCounter(env, name)); call sites use those.
  */
-export interface Bindings {
-  DB: D1Database;
-  /** Ollama on the inference box, reached only through this service binding. */
-  OLLAMA: Fetcher;
-  /** The console's static pages (public/). */
-  ASSETS: Fetcher;
+export interface Bindings extends PlainBindings {
   USER_LIMITER: DurableObjectNamespace<UserLimiter>;
   ADMISSION: DurableObjectNamespace<AdmissionQueue>;
-  ATTEMPTS: DurableObjectNamespace;
+  ATTEMPTS: DurableObjectNamespace<AttemptCounter>;
   /** The audit ledger (src/audit/ledger.ts): the one writer of audit records and the hash chain. */
   AUDIT: DurableObjectNamespace<AuditLedger>;
-  /** Signs session JWTs; a secret binding, generated into GATEHOUSE_DATA when not given. */
-  SESSION_SECRET: string;
-  /** The GATEHOUSE_* settings as plain string vars; parsed by src/config.ts. */
-  [setting: `GATEHOUSE_${string}`]: string | undefined;
 }
 
 export interface Variables {

@@ -4,6 +4,7 @@ import { createdUserAnswer, userAnswer, usersAnswer, type UserView } from "./api
 import { UsageError, exitOk } from "./errors";
 import { resolveUser } from "./resolve-user";
 import { renderFields, renderTable, shortTime, type Column } from "./table";
+import { accountStatuses } from "../../src/vocabulary";
 
 /** users list | approve | disable | enable | limits | create — over /admin/api/users. */
 
@@ -34,7 +35,7 @@ const list: Command = {
   async run(args, context) {
     const { values } = parseCommand(list, args, { status: { type: "string" } }, []);
     const status = values.status;
-    if (status !== undefined && !["pending", "active", "disabled"].includes(status)) {
+    if (status !== undefined && !(accountStatuses as readonly string[]).includes(status)) {
       throw new UsageError(`--status must be pending, active or disabled, got ${status}`, list.usage);
     }
     const query = status ? `?status=${status}` : "";

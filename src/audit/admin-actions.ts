@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { ledgerOf } from "./recorder";
+import { auditLedger } from "./ledger";
 
 /**
  * Records what an admin did to whom (approve, disable, reset a password,
@@ -51,7 +51,7 @@ export function safeDetail(detail: AdminDetail | undefined): string | null {
 
 export async function recordAdminAction(c: Context<AppEnv>, record: AdminActionRecord): Promise<void> {
   try {
-    await ledgerOf(c.env).adminAction({
+    await auditLedger(c.env).adminAction({
       id: crypto.randomUUID(),
       at: Date.now(),
       actorUserId: c.var.principal?.userId ?? null,

@@ -1,3 +1,4 @@
+import type { CaptureMode } from "../vocabulary";
 import { sha256Hex } from "./canonical";
 
 /**
@@ -6,7 +7,7 @@ import { sha256Hex } from "./canonical";
  * only; metadata: nothing.
  */
 
-export type CaptureMode = "full" | "hash" | "metadata";
+export type { CaptureMode };
 
 export interface CapturedText {
   sha256: string | null;

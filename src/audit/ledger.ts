@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { configFrom } from "../config";
-import type { Bindings } from "../env";
+import type { PlainBindings } from "../plain-bindings";
 import { lastLink } from "../db/audit-chain";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
@@ -37,13 +37,13 @@ const bucketGraceMs = 5_000;
 const purgeBatch = 1_000;
 const maxOpen = 20_000;
 
-export class AuditLedger extends DurableObject<Bindings> {
+export class AuditLedger extends DurableObject<PlainBindings> {
   private head: ChainHead = { seq: 0, hash: genesisHash };
   /** Started records by request id, so a completion needs no read (a restart falls back to D1). */
   private readonly open = new Map<string, SealedEvent>();
   private readonly writer: GroupCommit<Statement>;
 
-  constructor(ctx: DurableObjectState, env: Bindings) {
+  constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     this.writer = new GroupCommit<Statement>({
       head: () => this.head,
@@ -144,4 +144,9 @@ export class AuditLedger extends DurableObject<Bindings> {
       await this.ctx.storage.setAlarm(Date.now() + alarmEveryMs);
     }
   }
+}
+
+/** The one ledger: the single writer of audit records and the hash chain. */
+export function auditLedger(env: { AUDIT: DurableObjectNamespace<AuditLedger> }): DurableObjectStub<AuditLedger> {
+  return env.AUDIT.get(env.AUDIT.idFromName(ledgerName));
 }

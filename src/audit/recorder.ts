@@ -1,12 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { AppEnv, Bindings } from "../env";
+import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import type { EventCompletion } from "../db/audit-events";
 import type { ExchangeResult } from "../inference/exchange";
 import { auditWriteFailed, countingAuditFailure } from "../observability/registry";
 import type { SealedEvent } from "./canonical";
 import { capture, type CaptureMode } from "./content";
-import { ledgerName } from "./ledger";
+import { auditLedger } from "./ledger";
 
 /**
  * The recorder's request side. auditStart() is the pipeline's "audit started
@@ -19,10 +19,6 @@ import { ledgerName } from "./ledger";
  * be forwarded (POST /chat's credentials are already stripped from it), never
  * a header, never a credential.
  */
-
-export function ledgerOf(env: Bindings) {
-  return env.AUDIT.get(env.AUDIT.idFromName(ledgerName));
-}
 
 export function captureModeOf(c: Context<AppEnv>): CaptureMode {
   return c.var.principal?.captureMode ?? c.var.config.GATEHOUSE_CAPTURE_MODE;
@@ -60,7 +56,7 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
     const body = c.var.upstreamBody;
     const prompt = await capture(mode, body === undefined ? null : JSON.stringify(body));
     const started = startedRecord(c, mode, prompt);
-    const ledger = ledgerOf(c.env);
+    const ledger = auditLedger(c.env);
     try {
       await ledger.begin(started, prompt.text);
     } catch {
@@ -74,7 +70,7 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
   };
 }
 
-async function completeRecord(ledger: ReturnType<typeof ledgerOf>, id: string, mode: CaptureMode, result: ExchangeResult): Promise<void> {
+async function completeRecord(ledger: ReturnType<typeof auditLedger>, id: string, mode: CaptureMode, result: ExchangeResult): Promise<void> {
   const response = await capture(mode, result.responseText);
   const completion = completionOf(result, response);
   // One retry: the ledger may be restarting. If both fail the record stays open and is

@@ -1,10 +1,10 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { GatehouseError } from "../errors";
-import { outcomeOf } from "../middleware/exchange";
+import { outcomeOf } from "../inference/outcome";
 import type { SealedEvent } from "./canonical";
 import { auditWriteFailed } from "../observability/registry";
-import { ledgerOf } from "./recorder";
+import { auditLedger } from "./ledger";
 
 /**
  * Refusals are audited too: 401, 403, 429 and 503, from the one onError, off
@@ -72,7 +72,7 @@ function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): S
 async function writeRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
   const now = Date.now();
   const event = refusalEvent(c, error, now);
-  const ledger = ledgerOf(c.env);
+  const ledger = auditLedger(c.env);
   if (c.var.principal) return ledger.refusal(event);
   const minute = Math.floor(now / minuteMs) * minuteMs;
   await ledger.flood({

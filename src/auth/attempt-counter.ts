@@ -1,5 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Bindings } from "../env";
+import type { PlainBindings } from "../plain-bindings";
 import { emptyState, expiresAt, recordFailure, retryAfterSeconds, type AttemptState } from "./attempt-policy";
 
 /**
@@ -8,10 +8,10 @@ import { emptyState, expiresAt, recordFailure, retryAfterSeconds, type AttemptSt
  * sees the same count and the count survives a restart; serialized, so
  * parallel guesses cannot slip past between a read and a write.
  */
-export class AttemptCounter extends DurableObject<Bindings> {
+export class AttemptCounter extends DurableObject<PlainBindings> {
   private state: AttemptState = emptyState;
 
-  constructor(ctx: DurableObjectState, env: Bindings) {
+  constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.state = (await ctx.storage.get<AttemptState>("state")) ?? emptyState;
@@ -48,4 +48,9 @@ export class AttemptCounter extends DurableObject<Bindings> {
     this.state = emptyState;
     await this.ctx.storage.deleteAll();
   }
+}
+
+/** The counter of one name (`account:<name>`, `address:<ip>`, `register:<ip>`). */
+export function attemptCounter(env: { ATTEMPTS: DurableObjectNamespace<AttemptCounter> }, name: string): DurableObjectStub<AttemptCounter> {
+  return env.ATTEMPTS.get(env.ATTEMPTS.idFromName(name));
 }

@@ -1,15 +1,13 @@
-import { limitsSchema, type Limits } from "../governance/limits";
 import type { Bindings } from "../env";
 import { GatehouseError } from "../errors";
 import { configFrom } from "../config";
-import { findKeysByPrefix, type ApiKeyRow } from "../db/api-keys";
+import { findKeysByPrefix } from "../db/api-keys";
 import { credentialEpoch } from "../db/credential-epoch";
 import { findUserByLogin, getUser, updateUser, type UserRow } from "../db/users";
 import { hashMatches, keyPrefix, sha256Hex } from "./api-keys";
 import { recallCredential, recallKey, rememberCredential, rememberKey, type CachedKey } from "./credential-cache";
-import { narrowLimits, parseStoredScope, type KeyScope } from "./key-scope";
+import { parseStoredScope } from "./key-scope";
 import { burnVerification, hashPassword, needsRehash, verifyPassword } from "./passwords";
-import type { CredentialKind, Principal } from "./principal";
 import { verifySession } from "./sessions";
 import { assertAttemptAllowed, recordFailedAttempt, recordSuccessfulAttempt } from "./throttle";
 
@@ -21,45 +19,6 @@ import { assertAttemptAllowed, recordFailedAttempt, recordSuccessfulAttempt } fr
  */
 
 const unauthenticated = () => new GatehouseError("unauthenticated", { message: "The credentials are missing or invalid." });
-
-/**
- * The user's own limits: the stored JSON, or the configured defaults
- * (configuredDefaultLimits); a row that does not parse gets the defaults.
- */
-export function userLimits(user: UserRow, defaults: Limits): Limits {
-  if (user.limits === null) return defaults;
-  // A cached row is the same object on every request: parse its limits once.
-  const known = parsedLimits.get(user);
-  if (known !== undefined) return known ?? defaults;
-  let limits: Limits | null = null;
-  try {
-    const parsed = limitsSchema.safeParse(JSON.parse(user.limits));
-    if (parsed.success) limits = parsed.data;
-  } catch {
-    // fall through
-  }
-  parsedLimits.set(user, limits);
-  return limits ?? defaults;
-}
-
-/** users.limits parsed, by row object; null for a row whose JSON does not parse (the defaults apply). */
-const parsedLimits = new WeakMap<UserRow, Limits | null>();
-
-export function principalFor(user: UserRow, via: CredentialKind, defaults: Limits, key: ApiKeyRow | null = null, scope: KeyScope | null = null): Principal {
-  return {
-    userId: user.id,
-    username: user.username,
-    role: user.role,
-    via,
-    keyId: key?.id ?? null,
-    limits: narrowLimits(userLimits(user, defaults), scope),
-    allowCloudModels: user.allowCloudModels,
-    captureMode: user.captureMode,
-    status: user.status,
-    mustChangePassword: user.mustChangePassword,
-    scope,
-  };
-}
 
 /**
  * An API key: found by its public prefix, its hash compared in constant

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { limitsSchema, modelGlob, type Limits } from "../governance/limits";
-import { canonicalModel, globMatches } from "../inference/model-policy";
+import { canonicalModel, globMatches } from "../inference/model-names";
 import { parseCidr } from "./cidr";
 
 /**

@@ -1,9 +1,9 @@
 import type { Limits } from "../governance/limits";
 import type { KeyScope } from "./key-scope";
 
-export type Role = "admin" | "user" | "service";
-export type AccountStatus = "pending" | "active" | "disabled";
-export type CaptureMode = "full" | "hash" | "metadata";
+import type { AccountStatus, CaptureMode, Role } from "../vocabulary";
+
+export type { AccountStatus, CaptureMode, Role };
 
 /** How the caller proved who they are. */
 export type CredentialKind = "key" | "basic" | "body" | "session";

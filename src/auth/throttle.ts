@@ -1,6 +1,6 @@
 import type { Bindings } from "../env";
 import { GatehouseError } from "../errors";
-import type { AttemptCounter } from "./attempt-counter";
+import { attemptCounter } from "./attempt-counter";
 
 /**
  * Brute-force throttling around every password check (sign-in, Basic, the
@@ -10,13 +10,8 @@ import type { AttemptCounter } from "./attempt-counter";
  * refuses the attempt (fail closed).
  */
 
-function counter(env: Bindings, name: string): DurableObjectStub<AttemptCounter> {
-  const namespace = env.ATTEMPTS as DurableObjectNamespace<AttemptCounter>;
-  return namespace.get(namespace.idFromName(name));
-}
-
-const accountCounter = (env: Bindings, username: string) => counter(env, `account:${username.trim().toLowerCase()}`);
-const addressCounter = (env: Bindings, address: string) => counter(env, `address:${address}`);
+const accountCounter = (env: Bindings, username: string) => attemptCounter(env, `account:${username.trim().toLowerCase()}`);
+const addressCounter = (env: Bindings, address: string) => attemptCounter(env, `address:${address}`);
 
 async function guarded<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -48,7 +43,7 @@ export async function recordSuccessfulAttempt(env: Bindings, username: string): 
  * unthrottled form would be a lever on the CPU. The same counter (5 in 15
  * minutes, then a growing lockout) — an honest person registers once.
  */
-const registrationCounter = (env: Bindings, address: string) => counter(env, `register:${address}`);
+const registrationCounter = (env: Bindings, address: string) => attemptCounter(env, `register:${address}`);
 
 export async function assertRegistrationAllowed(env: Bindings, address: string): Promise<void> {
   const wait = await guarded(() => registrationCounter(env, address).retryAfter());

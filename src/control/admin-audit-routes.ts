@@ -4,7 +4,7 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { recordAdminAction } from "../audit/admin-actions";
 import { csvExport } from "../audit/export";
-import { ledgerOf } from "../audit/recorder";
+import { auditLedger } from "../audit/ledger";
 import { verifyChain } from "../audit/verify";
 import { adminActionView, eventView } from "../audit/views";
 import { listAdminActions } from "../db/admin-actions";
@@ -93,7 +93,7 @@ async function listPage(c: Context<AppEnv>, forced: EventFilter): Promise<Respon
 
 /** Seals what is waiting first (so recent records are checked too), then walks the chain. */
 async function verify(c: Context<AppEnv>): Promise<Response> {
-  const ledger = ledgerOf(c.env);
+  const ledger = auditLedger(c.env);
   let anchor;
   try {
     await ledger.sealBacklog();

@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { admissionQueueName } from "../governance/admission-queue";
+import { admissionQueue } from "../governance/admission-queue";
 import type { QueueSnapshot } from "../governance/queue-snapshot";
 
 /**
@@ -15,7 +15,7 @@ import type { QueueSnapshot } from "../governance/queue-snapshot";
 export function adminQueueRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/queue", async (c) => {
-    const queue = c.env.ADMISSION.get(c.env.ADMISSION.idFromName(admissionQueueName));
+    const queue = admissionQueue(c.env);
     let snapshot: QueueSnapshot;
     try {
       snapshot = await queue.snapshot();

@@ -10,6 +10,7 @@ import { configuredDefaultLimits } from "../governance/limits";
 import { jsonBody } from "../middleware/json-body";
 import { validated } from "../middleware/validate";
 import { createKey } from "./key-creation";
+import { accountStatuses, roles } from "../vocabulary";
 import { assertKeepsAnAdmin, patchUser } from "./user-patch";
 import { assertExportCovers, deleteAuditContentOf } from "./user-deletion";
 import { keyView, userView } from "./views";
@@ -29,12 +30,12 @@ const usernameSchema = z
 const newUserBody = z.strictObject({
   username: usernameSchema,
   email: z.email().max(320).optional(),
-  role: z.enum(["admin", "user", "service"]).default("user"),
+  role: z.enum(roles).default("user"),
   /** Optional; the user must change it at first sign-in either way. */
   password: passwordSchema.optional(),
 });
 
-const statusQuery = z.enum(["pending", "active", "disabled"]).optional();
+const statusQuery = z.enum(accountStatuses).optional();
 
 export function adminUsersRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();

@@ -3,11 +3,12 @@ import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { recordAdminAction, type AdminAction } from "../audit/admin-actions";
-import { userLimits } from "../auth/identify";
+import { userLimits } from "../auth/principal-for";
 import { configuredDefaultLimits, limitsPatchSchema, type Limits } from "../governance/limits";
 import { countActiveAdmins, getUser, updateUser, type UserChanges, type UserRow } from "../db/users";
 import { validated } from "../middleware/validate";
 import { userView } from "./views";
+import { accountStatuses, captureModes, roles } from "../vocabulary";
 
 /**
  * PATCH /admin/api/users/:id — approve, refuse/disable, enable, change role,
@@ -16,12 +17,12 @@ import { userView } from "./views";
  * disable or role change also bumps the session version.
  */
 export const userPatchBody = z.strictObject({
-  status: z.enum(["active", "disabled"]).optional(),
-  role: z.enum(["admin", "user", "service"]).optional(),
+  status: z.enum(accountStatuses).exclude(["pending"]).optional(),
+  role: z.enum(roles).optional(),
   /** Merged into the current limits; null puts the user back on the defaults. */
   limits: limitsPatchSchema.nullable().optional(),
   allowCloudModels: z.boolean().optional(),
-  captureMode: z.enum(["full", "hash", "metadata"]).nullable().optional(),
+  captureMode: z.enum(captureModes).nullable().optional(),
 });
 type UserPatch = z.infer<typeof userPatchBody>;
 

@@ -1,4 +1,4 @@
-import { userLimits } from "../auth/identify";
+import { userLimits } from "../auth/principal-for";
 import type { Limits } from "../governance/limits";
 import { parseStoredScope } from "../auth/key-scope";
 import type { ApiKeyRow } from "../db/api-keys";

@@ -1,4 +1,5 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { accountStatuses, captureModes, roles } from "../vocabulary";
 
 /**
  * The D1 schema, table by table. migrations/ holds the SQL that creates it;
@@ -24,14 +25,14 @@ export const users = sqliteTable("users", {
   id: text("id").primaryKey(),
   username: text("username").notNull().unique(),
   email: text("email").unique(),
-  role: text("role", { enum: ["admin", "user", "service"] }).notNull(),
-  status: text("status", { enum: ["pending", "active", "disabled"] }).notNull(),
+  role: text("role", { enum: roles }).notNull(),
+  status: text("status", { enum: accountStatuses }).notNull(),
   passwordHash: text("password_hash"),
   mustChangePassword: integer("must_change_password", { mode: "boolean" }).notNull().default(false),
   sessionVersion: integer("session_version").notNull().default(1),
   limits: text("limits"),
   allowCloudModels: integer("allow_cloud_models", { mode: "boolean" }).notNull().default(false),
-  captureMode: text("capture_mode", { enum: ["full", "hash", "metadata"] }),
+  captureMode: text("capture_mode", { enum: captureModes }),
   lastExportAt: integer("last_export_at"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -77,7 +78,7 @@ export const auditEvents = sqliteTable("audit_events", {
   endpoint: text("endpoint").notNull(),
   model: text("model"),
   stream: integer("stream", { mode: "boolean" }).notNull().default(false),
-  captureMode: text("capture_mode", { enum: ["full", "hash", "metadata"] }).notNull(),
+  captureMode: text("capture_mode", { enum: captureModes }).notNull(),
   promptSha256: text("prompt_sha256"),
   promptBytes: integer("prompt_bytes"),
   status: integer("status"),

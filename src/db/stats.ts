@@ -1,6 +1,6 @@
 import { and, desc, eq, gte, inArray, isNotNull, lt, sql, type SQL } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { canonicalModel } from "../inference/model-policy";
+import { canonicalModel } from "../inference/model-names";
 import { routeTable } from "../inference/route-table";
 import { auditEvents, users } from "./schema";
 

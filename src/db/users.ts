@@ -2,7 +2,7 @@ import { and, count, eq, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { credentialsChanged } from "./credential-epoch";
 import { users } from "./schema";
-import type { AccountStatus, CaptureMode, Role } from "../auth/principal";
+import type { AccountStatus, CaptureMode, Role } from "../vocabulary";
 
 /** Queries on the users table. Every write sets updated_at. */
 

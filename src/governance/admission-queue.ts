@@ -1,10 +1,12 @@
 import { DurableObject } from "cloudflare:workers";
-import { z } from "zod";
 import { configFrom } from "../config";
-import type { Bindings } from "../env";
+import type { PlainBindings } from "../plain-bindings";
 import { FairQueue } from "./fair-queue";
 import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
+import { enterInput, type EnterInput, type EnterResult } from "./queue-entry";
 import { queueSnapshot, type InflightLease, type QueueSnapshot, type Waiter } from "./queue-snapshot";
+
+export type { EnterInput, EnterResult } from "./queue-entry";
 
 /**
  * A single instance (named "global"): the gate in front of the GPU. At most
@@ -22,29 +24,17 @@ import { queueSnapshot, type InflightLease, type QueueSnapshot, type Waiter } fr
 
 export const admissionQueueName = "global";
 
-const enterInput = z.object({
-  leaseId: z.string().min(1).max(100),
-  userId: z.string().min(1).max(200),
-  username: z.string().max(200),
-  service: z.boolean(),
-});
-export type EnterInput = z.infer<typeof enterInput>;
-
-export type EnterResult =
-  | { ok: true; waitedMs: number }
-  | { ok: false; reason: "full" | "timeout" | "cancelled"; retryAfter: number };
-
 /** Interactive accounts weigh twice what service accounts do (see fair-queue.ts). */
 const weightOf = (service: boolean) => (service ? 1 : 2);
 /** How long to tell a refused client to back off; answer lengths are unknown, so a short fixed pause. */
 const overloadedRetrySeconds = 5;
 
-export class AdmissionQueue extends DurableObject<Bindings> {
+export class AdmissionQueue extends DurableObject<PlainBindings> {
   private readonly inflight = new Map<string, InflightLease>();
   private readonly waiters = new Map<string, Waiter>();
   private readonly queue = new FairQueue<Waiter>();
 
-  constructor(ctx: DurableObjectState, env: Bindings) {
+  constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       ctx.storage.sql.exec(
@@ -181,4 +171,9 @@ export class AdmissionQueue extends DurableObject<Bindings> {
     const current = afterAlarm ? null : await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
+}
+
+/** The one GPU queue every inference request waits in. */
+export function admissionQueue(env: { ADMISSION: DurableObjectNamespace<AdmissionQueue> }): DurableObjectStub<AdmissionQueue> {
+  return env.ADMISSION.get(env.ADMISSION.idFromName(admissionQueueName));
 }

@@ -1,4 +1,4 @@
-import type { EnterInput, EnterResult } from "./admission-queue";
+import type { EnterInput, EnterResult } from "./queue-entry";
 
 /** A slot on the GPU held by one request. */
 export interface InflightLease {

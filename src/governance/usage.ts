@@ -1,6 +1,6 @@
-import type { Bindings } from "../env";
 import type { Limits } from "./limits";
 import type { UsageReport } from "./user-policy";
+import { userLimiter } from "./user-limiter";
 
 /**
  * A user's current usage (rate bucket, slots held, tokens this UTC day and
@@ -8,9 +8,9 @@ import type { UsageReport } from "./user-policy";
  * only, so a limiter that cannot answer gives null rather than an error;
  * admission itself always fails closed (src/middleware/admit.ts).
  */
-export async function userUsage(env: Pick<Bindings, "USER_LIMITER">, userId: string, limits: Limits): Promise<UsageReport | null> {
+export async function userUsage(env: Parameters<typeof userLimiter>[0], userId: string, limits: Limits): Promise<UsageReport | null> {
   try {
-    return await env.USER_LIMITER.get(env.USER_LIMITER.idFromName(userId)).report(limits);
+    return await userLimiter(env, userId).report(limits);
   } catch {
     return null;
   }

@@ -1,6 +1,6 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
-import type { Bindings } from "../env";
+import type { PlainBindings } from "../plain-bindings";
 import type { TokenUsage } from "../inference/exchange";
 import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
 import { limitsSchema, type Limits } from "./limits";
@@ -33,10 +33,10 @@ export interface AcquireInput {
   limits: Limits;
 }
 
-export class UserLimiter extends DurableObject<Bindings> {
+export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
 
-  constructor(ctx: DurableObjectState, env: Bindings) {
+  constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.state = (await ctx.storage.get<LimiterState>(stateKey)) ?? emptyLimiterState();
@@ -115,4 +115,9 @@ export class UserLimiter extends DurableObject<Bindings> {
     const current = afterAlarm ? null : await this.ctx.storage.getAlarm();
     if (current === null || current > next) await this.ctx.storage.setAlarm(next);
   }
+}
+
+/** The limiter of one user (named by user id). */
+export function userLimiter(env: { USER_LIMITER: DurableObjectNamespace<UserLimiter> }, userId: string): DurableObjectStub<UserLimiter> {
+  return env.USER_LIMITER.get(env.USER_LIMITER.idFromName(userId));
 }

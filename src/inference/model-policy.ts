@@ -1,5 +1,6 @@
 import { GatehouseError } from "../errors";
 import type { Principal } from "../auth/principal";
+import { canonicalModel, globMatches } from "./model-names";
 
 /**
  * Which models a caller may use. The allowed list is a set of globs (`*`
@@ -7,16 +8,6 @@ import type { Principal } from "../auth/principal";
  * key's scope. Models that run off the box (Ollama's `:cloud` and `-cloud`
  * tags send prompts to ollama.com) are refused unless an admin allowed them.
  */
-
-export function globMatches(glob: string, name: string): boolean {
-  const pattern = glob.replace(/[.+^${}()|[\]\\/]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${pattern}$`, "i").test(name);
-}
-
-/** Ollama resolves a bare name to `:latest`; policy must see the same name. */
-export function canonicalModel(name: string): string {
-  return name.includes(":") ? name : `${name}:latest`;
-}
 
 export function isCloudModel(name: string): boolean {
   const tag = canonicalModel(name).split(":").pop() ?? "";

@@ -2,7 +2,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { Admission, rateLimitHeaders } from "../governance/admission";
-import { admissionQueueName } from "../governance/admission-queue";
+import { admissionQueue } from "../governance/admission-queue";
+import { userLimiter } from "../governance/user-limiter";
 
 /**
  * The admit step: the authenticated user's own Durable Object decides first
@@ -39,13 +40,7 @@ export function admit(): MiddlewareHandler<AppEnv> {
 
 function openAdmission(c: Context<AppEnv>): Admission {
   try {
-    const users = c.env.USER_LIMITER;
-    const queue = c.env.ADMISSION;
-    return new Admission(
-      users.get(users.idFromName(c.var.principal.userId)),
-      queue.get(queue.idFromName(admissionQueueName)),
-      c.var.requestId,
-    );
+    return new Admission(userLimiter(c.env, c.var.principal.userId), admissionQueue(c.env), c.var.requestId);
   } catch {
     throw new GatehouseError("limiter_unavailable", { retryAfter: 5 });
   }

@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { Settlement, type Outcome } from "../inference/exchange";
+import { Settlement } from "../inference/exchange";
+import { outcomeOf } from "../inference/outcome";
 import { observeExchange } from "../observability/observe";
 
 /**
@@ -39,30 +40,4 @@ export function openExchange(): MiddlewareHandler<AppEnv> {
     }
     settleHere(c.error, c.res.status);
   };
-}
-
-/** The audit outcome of a request that ended before (or instead of) a relayed answer. */
-export function outcomeOf(error: Error | undefined, status: number): Outcome {
-  if (error instanceof GatehouseError) {
-    switch (error.code) {
-      case "rate_limited":
-      case "too_many_concurrent":
-      case "too_many_attempts":
-        return "rate_limited";
-      case "quota_exceeded":
-        return "quota_exceeded";
-      case "overloaded":
-      case "limiter_unavailable":
-      case "audit_unavailable":
-        return "overloaded";
-      case "upstream_timeout":
-        return "upstream_timeout";
-      case "upstream_unavailable":
-        return "upstream_error";
-      default:
-        return status >= 500 ? "upstream_error" : "denied";
-    }
-  }
-  if (error) return "upstream_error";
-  return status < 400 ? "ok" : status >= 500 ? "upstream_error" : "denied";
 }

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import type { ExchangeResult, SettleHook, TokenUsage } from "../inference/exchange";
-import { outcomeOf } from "../middleware/exchange";
+import { outcomeOf } from "../inference/outcome";
 import { logLine, type LogLevel } from "./log-line";
 import { metrics } from "./registry";
 import { routeLabel } from "./route-label";

@@ -1,6 +1,6 @@
 import type { Bindings } from "../env";
 import type { GatehouseConfig } from "../config";
-import { admissionQueueName } from "../governance/admission-queue";
+import { admissionQueue } from "../governance/admission-queue";
 import type { QueueSnapshot } from "../governance/queue-snapshot";
 import { version } from "../version";
 import { exposition, renderSnapshot } from "./exposition";
@@ -41,7 +41,7 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
 
 async function readQueue(env: Bindings): Promise<QueueSnapshot | null> {
   try {
-    return await env.ADMISSION.get(env.ADMISSION.idFromName(admissionQueueName)).snapshot();
+    return await admissionQueue(env).snapshot();
   } catch {
     return null; // The gauges are left out and gatehouse_admission_up says why.
   }

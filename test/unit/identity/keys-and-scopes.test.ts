@@ -1,11 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { generateKey, keyPrefix, secretMatches, sha256Hex } from "../../../src/auth/api-keys";
 import { globCovers, intersectModels, keyScopeSchema, narrowLimits, parseStoredScope } from "../../../src/auth/key-scope";
-import { principalFor } from "../../../src/auth/identify";
+import { principalFor } from "../../../src/auth/principal-for";
 import { parseConfig } from "../../../src/config";
 import type { UserRow } from "../../../src/db/users";
 import { configuredDefaultLimits, defaultLimits } from "../../../src/governance/limits";
-import { globMatches } from "../../../src/inference/model-policy";
+import { globMatches } from "../../../src/inference/model-names";
 
 describe("API key secrets", () => {
   test("gh_ + 12-hex public prefix + 32 random bytes; only the SHA-256 is kept", async () => {

@@ -2,7 +2,8 @@ import { describe, expect, test } from "vitest";
 import type { Principal } from "../../../src/auth/principal";
 import { parseConfig } from "../../../src/config";
 import { applyOllamaCeilings, applyOpenAiCeilings, clampKeepAlive, rejectRedirectFields } from "../../../src/inference/ceilings";
-import { canonicalModel, globMatches, isCloudModel, modelAllowed } from "../../../src/inference/model-policy";
+import { canonicalModel, globMatches } from "../../../src/inference/model-names";
+import { isCloudModel, modelAllowed } from "../../../src/inference/model-policy";
 import { defaultLimits } from "../../../src/governance/limits";
 
 const principal = (models: string[] | null, allowCloudModels = false): Principal => ({

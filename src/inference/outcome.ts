@@ -1,0 +1,28 @@
+import { GatehouseError } from "../errors";
+import type { Outcome } from "./exchange";
+
+/** The audit outcome of a request that ended before (or instead of) a relayed answer. */
+export function outcomeOf(error: Error | undefined, status: number): Outcome {
+  if (error instanceof GatehouseError) {
+    switch (error.code) {
+      case "rate_limited":
+      case "too_many_concurrent":
+      case "too_many_attempts":
+        return "rate_limited";
+      case "quota_exceeded":
+        return "quota_exceeded";
+      case "overloaded":
+      case "limiter_unavailable":
+      case "audit_unavailable":
+        return "overloaded";
+      case "upstream_timeout":
+        return "upstream_timeout";
+      case "upstream_unavailable":
+        return "upstream_error";
+      default:
+        return status >= 500 ? "upstream_error" : "denied";
+    }
+  }
+  if (error) return "upstream_error";
+  return status < 400 ? "ok" : status >= 500 ? "upstream_error" : "denied";
+}

@@ -19,6 +19,7 @@ import { authenticate } from "./middleware/authenticate";
 import { authorize } from "./middleware/authorize";
 import { openExchange } from "./middleware/exchange";
 import { jsonBody } from "./middleware/json-body";
+import { liveVariables } from "./middleware/live-variables";
 import { loadConfig } from "./middleware/load-config";
 import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
@@ -32,6 +33,7 @@ import { observeRequests } from "./observability/observe";
 export function createApp(): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
+  app.use(liveVariables()); //             c.var reads the request's variables in place (Hono's copies them all on each read)
   app.use(securityHeaders()); //            CSP, frame-ancestors, nosniff… on every response (pages, APIs, errors, streams)
   app.use(requestId()); //                  every response carries X-Request-Id
   app.use(loadConfig()); //                 settings parsed once; a bad one fails closed

@@ -1,5 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
+import { identifyByKey } from "../../../src/auth/identify";
 import { postJson } from "../helpers/gateway";
 import { resetSimulator } from "../helpers/simulator";
 import { asKey, asSession, basic, chat, errorCode, freshAddress, goodPassword, seedKey, seedUser, sessionCookie } from "./helpers";
@@ -123,5 +124,32 @@ describe("changes apply to the next request with the cache warm (security)", () 
     const admin = await adminCookie();
     expect((await asSession(admin, "POST", `/admin/api/users/${user.id}/reset-password`)).status).toBe(200);
     expect((await legacy()).status).toBe(401);
+  });
+});
+
+describe("GATEHOUSE_CREDENTIAL_CACHE (for runtimes with several isolates)", () => {
+  // A write this isolate does not make (another isolate's, or sqlite3 on the data file) bumps no epoch.
+  const revokeBehindItsBack = (id: string) => env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(Date.now(), id).run();
+
+  test("off: every request reads D1, so even a change made elsewhere applies at once", async () => {
+    const off = { ...env, GATEHOUSE_CREDENTIAL_CACHE: "off" };
+    const user = await seedUser();
+    const key = await seedKey(user.id);
+    await identifyByKey(off, key.secret);
+    await identifyByKey(off, key.secret);
+    await revokeBehindItsBack(key.id);
+    await expect(identifyByKey(off, key.secret)).rejects.toMatchObject({ code: "unauthenticated" });
+  });
+
+  test("on (the default): a change made outside this isolate is not seen until the entry lapses", async () => {
+    const on = { ...env, GATEHOUSE_CREDENTIAL_CACHE: "on" };
+    const user = await seedUser();
+    const key = await seedKey(user.id);
+    const now = Date.now();
+    await identifyByKey(on, key.secret, now);
+    await revokeBehindItsBack(key.id);
+    expect((await identifyByKey(on, key.secret, now + 1)).key.id).toBe(key.id);
+    // Entries live a minute at most.
+    await expect(identifyByKey(on, key.secret, now + 61_000)).rejects.toMatchObject({ code: "unauthenticated" });
   });
 });

@@ -55,7 +55,7 @@ async function main(): Promise<void> {
     const sides: Sides = {
       direct: { target: direct, pids: [] },
       bare: { target: { url: bare.url, headers: {} }, pids: bare.pids },
-      gatehouse: { target: gated, pids: await serviceProcesses(gatehouse.child.pid!) },
+      gatehouse: { target: gated, pids: await serviceProcesses(gatehouse.child.pid!), runtimePids: workerd ? [workerd] : [] },
     };
     const options: RoundOptions = { rounds, seconds, chat, streamed };
     const results: Record<string, unknown> = { machine: machine(), rounds, seconds, bareRuntime: bare.runtime };

@@ -8,7 +8,7 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-export async function profileWorker(port: number, run: () => Promise<unknown>, top = 25): Promise<string[]> {
+export async function profileWorker(port: number, run: () => Promise<unknown>, top = Number(process.env.BENCH_PROFILE_TOP ?? 25)): Promise<string[]> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
   const target = targets.find((t) => t.title.includes("core:user")) ?? targets[0];
   if (!target) throw new Error("no inspector target");

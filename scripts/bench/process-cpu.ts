@@ -15,25 +15,30 @@ export async function serviceProcesses(rootPid: number): Promise<number[]> {
   return [rootPid, ...(await descendants(rootPid)).map(({ pid }) => pid)];
 }
 
-/** Seconds of CPU (user + system) these processes have used so far; gone ones count as 0. */
-export async function cpuSeconds(pids: readonly number[]): Promise<number> {
-  let ticks = 0;
+/** Seconds of CPU (user + system) each of these processes has used so far; a gone one counts as 0. */
+export async function cpuSeconds(pids: readonly number[]): Promise<Map<number, number>> {
+  const used = new Map<number, number>();
   for (const pid of pids) {
     try {
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
     } catch {
-      // The process went away.
+      used.set(pid, 0);
     }
   }
-  return ticks / ticksPerSecond;
+  return used;
 }
 
-/** Runs `work` and returns its result with the CPU milliseconds `pids` spent meanwhile. */
-export async function cpuDuring<T>(pids: readonly number[], work: () => Promise<T>): Promise<{ result: T; cpuMs: number }> {
+/**
+ * Runs `work` and returns its result with the CPU milliseconds `pids` spent
+ * meanwhile: all together, and those of `part` (e.g. workerd alone).
+ */
+export async function cpuDuring<T>(pids: readonly number[], part: readonly number[], work: () => Promise<T>): Promise<{ result: T; cpuMs: number; partCpuMs: number }> {
   const before = await cpuSeconds(pids);
   const result = await work();
-  return { result, cpuMs: ((await cpuSeconds(pids)) - before) * 1000 };
+  const after = await cpuSeconds(pids);
+  const spent = (only: readonly number[]) => only.reduce((sum, pid) => sum + Math.max(0, (after.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0) * 1000;
+  return { result, cpuMs: spent(pids), partCpuMs: spent(part) };
 }

@@ -13,6 +13,8 @@ export interface Side {
   target: Target;
   /** The processes serving this side, for CPU per request (empty: not measured). */
   pids: number[];
+  /** Of those, the runtime's own (workerd), reported apart from a supervisor's. */
+  runtimePids?: number[];
 }
 
 export interface Sides {
@@ -49,14 +51,18 @@ export async function throughputRounds(sides: Sides, options: RoundOptions) {
   for (const connections of [8, 64]) {
     const rps = samples();
     const cpu = samples();
+    const runtimeCpu = samples();
     let failures = 0;
     for (let round = 0; round < options.rounds; round++) {
       for (const name of names) {
-        const { result, cpuMs } = await cpuDuring(sides[name].pids, () =>
+        const { result, cpuMs, partCpuMs } = await cpuDuring(sides[name].pids, sides[name].runtimePids ?? [], () =>
           throughput(sides[name].target, "/api/chat", options.chat, connections, { seconds: options.seconds }),
         );
         rps[name].push(result.requestsPerSecond);
-        if (sides[name].pids.length > 0 && result.requests > 0) cpu[name].push(cpuMs / result.requests);
+        if (sides[name].pids.length > 0 && result.requests > 0) {
+          cpu[name].push(cpuMs / result.requests);
+          runtimeCpu[name].push(partCpuMs / result.requests);
+        }
         if (name !== "direct") failures += result.errors + result.non2xx;
       }
     }
@@ -71,6 +77,8 @@ export async function throughputRounds(sides: Sides, options: RoundOptions) {
       // CPU (user + system, all the side's processes, from /proc) over the run / requests answered.
       bareCpuMsPerRequest: round3(bareCpu),
       gatehouseCpuMsPerRequest: round3(gatedCpu),
+      // Of that, workerd's alone (the rest is the Node process that supervises it, if any).
+      gatehouseWorkerdCpuMsPerRequest: round3(median(runtimeCpu.gatehouse)),
       failures,
     };
   }

@@ -1,4 +1,4 @@
-import { and, desc, eq, isNull, lt, or } from "drizzle-orm";
+import { and, desc, eq, isNull, lt, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { credentialsChanged } from "./credential-epoch";
 import { apiKeys, users } from "./schema";
@@ -31,12 +31,28 @@ export async function listApiKeys(db: D1Database, userId: string): Promise<ApiKe
 
 /** Keys with this public prefix (almost always one) together with their owners. */
 export async function findKeysByPrefix(db: D1Database, prefix: string): Promise<{ key: ApiKeyRow; user: UserRow }[]> {
+  return byPrefixQuery(db).all({ prefix });
+}
+
+/**
+ * Built once per database binding: a key the credential cache has not seen
+ * reads through this, and drizzle's query building cost more than the read.
+ */
+const byPrefix = new WeakMap<D1Database, ReturnType<typeof prepareByPrefix>>();
+
+function prepareByPrefix(db: D1Database) {
   return drizzle(db)
     .select({ key: apiKeys, user: users })
     .from(apiKeys)
     .innerJoin(users, eq(apiKeys.userId, users.id))
-    .where(eq(apiKeys.prefix, prefix))
-    .all();
+    .where(eq(apiKeys.prefix, sql.placeholder("prefix")))
+    .prepare();
+}
+
+function byPrefixQuery(db: D1Database) {
+  let query = byPrefix.get(db);
+  if (!query) byPrefix.set(db, (query = prepareByPrefix(db)));
+  return query;
 }
 
 /** Revokes one of a user's keys; false when there is no such live key. */

@@ -33,7 +33,20 @@ export async function insertUserIfFree(db: D1Database, user: NewUser, now = Date
 }
 
 export async function getUser(db: D1Database, id: string): Promise<UserRow | null> {
-  return (await drizzle(db).select().from(users).where(eq(users.id, id)).get()) ?? null;
+  return (await byIdQuery(db).get({ id })) ?? null;
+}
+
+/** Prepared once per database binding: every console request (the session's user) reads through it. */
+const byId = new WeakMap<D1Database, ReturnType<typeof prepareById>>();
+
+function prepareById(db: D1Database) {
+  return drizzle(db).select().from(users).where(eq(users.id, sql.placeholder("id"))).prepare();
+}
+
+function byIdQuery(db: D1Database) {
+  let query = byId.get(db);
+  if (!query) byId.set(db, (query = prepareById(db)));
+  return query;
 }
 
 /** By username or email; both columns compare without regard to case. */

@@ -127,6 +127,17 @@ describe("changes apply to the next request with the cache warm (security)", () 
   });
 });
 
+describe("expiry is checked on every request (security)", () => {
+  test("a key remembered while valid is refused the moment it expires", async () => {
+    const user = await seedUser();
+    const now = Date.now();
+    const key = await seedKey(user.id, { expiresAt: now + 5_000 });
+    expect((await identifyByKey(env, key.secret, now)).key.id).toBe(key.id);
+    expect((await identifyByKey(env, key.secret, now + 4_999)).key.id).toBe(key.id);
+    await expect(identifyByKey(env, key.secret, now + 5_000)).rejects.toMatchObject({ code: "unauthenticated" });
+  });
+});
+
 describe("GATEHOUSE_CREDENTIAL_CACHE (for runtimes with several isolates)", () => {
   // A write this isolate does not make (another isolate's, or sqlite3 on the data file) bumps no epoch.
   const revokeBehindItsBack = (id: string) => env.DB.prepare("UPDATE api_keys SET revoked_at = ? WHERE id = ?").bind(Date.now(), id).run();

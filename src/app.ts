@@ -20,6 +20,7 @@ import { authorize } from "./middleware/authorize";
 import { openExchange } from "./middleware/exchange";
 import { jsonBody } from "./middleware/json-body";
 import { loadConfig } from "./middleware/load-config";
+import { noStore } from "./middleware/no-store";
 import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
@@ -54,6 +55,7 @@ export function createApp(): Hono<AppEnv> {
   );
 
   // Control plane (JSON). Cookie-authenticated state changes must be same-origin JSON.
+  for (const prefix of ["/auth/*", "/account/api/*", "/admin/api/*"]) app.use(prefix, noStore()); // users, keys, prompts: never cached
   app.use("/auth/*", sameOrigin());
   app.route("/auth", authRoutes()); //       register, login, logout, password
   app.use("/account/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control" }));

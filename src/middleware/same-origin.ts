@@ -33,6 +33,22 @@ export function sameOrigin(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * For a GET with a side effect — the CSV exports that mark a user as exported,
+ * which relaxes the rule on deleting them: a cookie-authenticated request must
+ * be same-origin (the console's download links are), so a foreign page cannot
+ * make an admin's browser fetch it. Bearer-authenticated scripts are unaffected.
+ */
+export function sameOriginRead(): MiddlewareHandler<AppEnv> {
+  return async function sameOriginRead(c, next) {
+    const hasCookie = sessionTokenFrom(c.req.header("Cookie")) !== null;
+    if (hasCookie && c.req.header("Authorization") === undefined && !isSameOrigin(c, c.req.header("Sec-Fetch-Site"), c.req.header("Origin"))) {
+      throw crossSite();
+    }
+    await next();
+  };
+}
+
 function crossSite(): GatehouseError {
   return new GatehouseError("forbidden", { message: "Cross-site requests are not allowed here." });
 }

@@ -4,6 +4,7 @@ import { AdminClient } from "./helpers/accounts";
 import type { GatehouseProcess } from "./helpers/gatehouse-process";
 import { startStack, stopStack } from "./helpers/stack";
 import { httpRequest, rawRequest } from "./helpers/raw-http";
+import { errorCode } from "../helpers/error-shape";
 
 /**
  * A corpus of malformed and hostile requests, sent as raw bytes to
@@ -133,7 +134,7 @@ describe("hostile and malformed requests", () => {
       }));
       let code: unknown;
       try {
-        code = (JSON.parse(response.body) as { error?: { code?: unknown } }).error?.code;
+        code = errorCode(JSON.parse(response.body));
       } catch {
         code = undefined;
       }

@@ -58,7 +58,8 @@ export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, 
     { method: "GET", path: upstreamPath, signal: c.req.raw.signal },
   );
   if (!upstream.ok) {
-    return new Response(upstream.body, { status: upstream.status, headers: { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json" } });
+    const headers = { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json", "X-Request-Id": c.var.requestId };
+    return new Response(upstream.body, { status: upstream.status, headers });
   }
   const body = await upstream.json<unknown>().catch(() => null);
   const principal = c.var.principal;

@@ -39,12 +39,17 @@ export interface ScanResult {
 
 interface Frame {
   object: boolean;
-  path: string;
+  /** The enclosing frame and this value's key or index in it; the path is built only for a message. */
+  parent: Frame | null;
+  name: string;
   depth: number;
   /** folded key → the key as sent (objects only). */
   keys: Map<string, string>;
   span: ObjectSpan | null;
+  /** The recorded member whose value comes next (tracked objects only). */
   member: MemberSpan | null;
+  /** The key whose value comes next. */
+  key: string;
   expectKey: boolean;
   index: number;
 }
@@ -64,30 +69,40 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
-const childPath = (frame: Frame, key: string) => (frame.path === "" ? key : `${frame.path}.${key}`);
+function pathOf(frame: Frame | null): string {
+  const names: string[] = [];
+  for (let at = frame; at?.parent; at = at.parent) names.push(at.name);
+  return names.reverse().join(".");
+}
+
+const childPath = (frame: Frame, key: string) => {
+  const path = pathOf(frame);
+  return path === "" ? key : `${path}.${key}`;
+};
 const shown = (key: string) => (key.length > 64 ? `${key.slice(0, 64)}…` : key);
+
+/** Where a value starting at `start` belongs: its parent, name and depth, and the tracked member it is the value of. */
+function enter(stack: Frame[], start: number): { parent: Frame | null; name: string; depth: number; member: MemberSpan | null } {
+  const parent = stack[stack.length - 1];
+  if (!parent) return { parent: null, name: "", depth: 0, member: null };
+  if (!parent.object) return { parent, name: String(parent.index), depth: parent.depth + 1, member: null };
+  const member = parent.member;
+  if (member) member.valueStart = start;
+  return { parent, name: parent.key, depth: parent.depth + 1, member };
+}
+
+/** Marks the end of the value just read, on the tracked member it belongs to. */
+function leave(stack: Frame[], end: number): void {
+  const member = stack[stack.length - 1]?.member;
+  if (member && member.valueEnd < 0) member.valueEnd = end;
+}
+
+const isScalarEnd = (code: number) => code === 0x2c || code === 0x5d || code === 0x7d || isSpace(code);
 
 export function scanJson(text: string): ScanResult {
   const stack: Frame[] = [];
   let root: ObjectSpan | null = null;
-  let duplicate: string | null = null;
-  /** Where the value now being read starts, and under which member. */
-  const open = (start: number): { path: string; depth: number; member: MemberSpan | null } => {
-    const parent = stack[stack.length - 1];
-    if (!parent) return { path: "", depth: 0, member: null };
-    if (parent.object) {
-      parent.member = parent.member && parent.member.valueStart < 0 ? parent.member : null;
-      if (parent.member) parent.member.valueStart = start;
-      return { path: childPath(parent, parent.member?.key ?? ""), depth: parent.depth + 1, member: parent.member };
-    }
-    return { path: childPath(parent, String(parent.index)), depth: parent.depth + 1, member: null };
-  };
-  const close = (end: number) => {
-    const parent = stack[stack.length - 1];
-    if (parent?.object && parent.member && parent.member.valueStart >= 0 && parent.member.valueEnd < 0) parent.member.valueEnd = end;
-  };
-
-  for (let i = 0; i < text.length && duplicate === null; ) {
+  for (let i = 0; i < text.length; ) {
     const code = text.charCodeAt(i);
     if (isSpace(code) || code === 0x3a /* : */) {
       i++;
@@ -101,12 +116,12 @@ export function scanJson(text: string): ScanResult {
       continue;
     }
     if (code === 0x7b /* { */ || code === 0x5b /* [ */) {
-      const at = open(i);
+      const at = enter(stack, i);
       const object = code === 0x7b;
       const span = object && at.depth <= 1 ? { start: i, end: -1, members: [] } : null;
       if (at.depth === 0) root = span;
       else if (span && at.member) at.member.child = span;
-      stack.push({ object, path: at.path, depth: at.depth, keys: new Map(), span, member: null, expectKey: object, index: 0 });
+      stack.push({ object, parent: at.parent, name: at.name, depth: at.depth, keys: new Map(), span, member: null, key: "", expectKey: object, index: 0 });
       i++;
       continue;
     }
@@ -114,7 +129,7 @@ export function scanJson(text: string): ScanResult {
       const frame = stack.pop();
       if (frame?.span) frame.span.end = i;
       i++;
-      close(i);
+      leave(stack, i);
       continue;
     }
     if (code === 0x22 /* " */ && top?.object && top.expectKey) {
@@ -123,24 +138,23 @@ export function scanJson(text: string): ScanResult {
       const key = raw.includes("\\") ? (JSON.parse(text.slice(i, end)) as string) : raw;
       const folded = foldKey(key);
       const earlier = top.keys.get(folded);
-      if (earlier !== undefined) {
-        duplicate = `${childPath(top, shown(key))} repeats ${childPath(top, shown(earlier))}`;
-        break;
-      }
+      if (earlier !== undefined) return { duplicate: `${childPath(top, shown(key))} repeats ${childPath(top, shown(earlier))}`, root };
       top.keys.set(folded, key);
       top.expectKey = false;
-      top.member = { key, keyStart: i, valueStart: -1, valueEnd: -1 };
-      top.span?.members.push(top.member);
+      top.key = key;
+      // Only the members of the top two levels are recorded; deeper ones are only checked.
+      top.member = top.span ? { key, keyStart: i, valueStart: -1, valueEnd: -1 } : null;
+      if (top.member) top.span!.members.push(top.member);
       i = end;
       continue;
     }
     // A scalar value: a string, a number, true, false or null.
-    open(i);
+    if (top?.object && top.member) top.member.valueStart = i;
     let end = i + 1;
     if (code === 0x22) end = stringEnd(text, i);
-    else while (end < text.length && !/[\s,\]}]/.test(text[end]!)) end++;
+    else while (end < text.length && !isScalarEnd(text.charCodeAt(end))) end++;
     i = end;
-    close(end);
+    leave(stack, end);
   }
-  return { duplicate, root };
+  return { duplicate: null, root };
 }

@@ -46,6 +46,8 @@ export interface Variables {
   admission: AdmissionHandle;
   /** The body to forward, if the route takes one: the client's bytes, or its text with policy's edits. */
   upstreamBody: OutgoingBody | undefined;
+  /** The most tokens the engine will generate for this request (the client's limit or the ceiling); null when it generates none. */
+  outputLimit: number | null;
   /** The model the request names, if any. */
   model: string | null;
   /** Whether the answer will be streamed. */

@@ -69,15 +69,19 @@ export function readPath(body: Body, path: BodyPath): { value: unknown; exact: b
   return undefined;
 }
 
-/** Checks `body` (as received) against the rules, recording the changes it needs in `edits`. */
-export function applyCeilings(rules: CeilingRules, body: Body, edits: BodyEdits, config: GatehouseConfig): void {
+/**
+ * Checks `body` (as received) against the rules, recording the changes it
+ * needs in `edits`. Returns the output limit the engine will work to (for
+ * kinds that generate), or null.
+ */
+export function applyCeilings(rules: CeilingRules, body: Body, edits: BodyEdits, config: GatehouseConfig): number | null {
   if (rules.context) {
     const numCtx = readPath(body, rules.context)?.value;
     if (typeof numCtx === "number" && numCtx > config.GATEHOUSE_MAX_NUM_CTX) {
       throw new GatehouseError("invalid_request", { message: `${rules.context.join(".")}: at most ${config.GATEHOUSE_MAX_NUM_CTX} on this gateway` });
     }
   }
-  if (rules.output) clampOutput(rules.output, body, edits, config.GATEHOUSE_MAX_NUM_PREDICT);
+  const outputLimit = rules.output ? clampOutput(rules.output, body, edits, config.GATEHOUSE_MAX_NUM_PREDICT) : null;
   if (rules.keepAlive) {
     const found = readPath(body, rules.keepAlive);
     if (found && found.value !== null) {
@@ -85,9 +89,10 @@ export function applyCeilings(rules: CeilingRules, body: Body, edits: BodyEdits,
       if (clamped !== found.value || !found.exact) edits.set(rules.keepAlive, clamped);
     }
   }
+  return outputLimit;
 }
 
-function clampOutput(output: NonNullable<CeilingRules["output"]>, body: Body, edits: BodyEdits, max: number): void {
+function clampOutput(output: NonNullable<CeilingRules["output"]>, body: Body, edits: BodyEdits, max: number): number {
   const within = (value: unknown): value is number => typeof value === "number" && value >= 0 && value <= max;
   const found = readPath(body, output.field);
   let limit = within(found?.value) ? found.value : null;
@@ -97,8 +102,9 @@ function clampOutput(output: NonNullable<CeilingRules["output"]>, body: Body, ed
     // The engine reads only `field`: a limit the client gave under another name must reach it there.
     if (limit === null && (found?.value ?? null) === null && within(other)) limit = other;
   }
-  if (found && within(found.value) && found.exact) return;
+  if (found && within(found.value) && found.exact) return found.value;
   edits.set(output.field, limit ?? max);
+  return limit ?? max;
 }
 
 /**

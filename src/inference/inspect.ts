@@ -24,13 +24,14 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     const received = route.body ? c.var.receivedBody : undefined;
     const edits = new BodyEdits();
     let view: Body | undefined;
+    let outputLimit: number | null = null;
     if (route.body && received) {
       // The schema reads a canonical view; the received value keeps the client's spelling and order.
       view = validated(route.body, received.value) as Body;
       const sent = received.value as Body;
       rejectRedirectFields(sent);
       if (route.legacy) view = legacyEdits(view, edits, c.var.config.GATEHOUSE_DEFAULT_MODEL);
-      if (route.ceilings) applyCeilings(ceilingRules[route.ceilings], sent, edits, c.var.config);
+      if (route.ceilings) outputLimit = applyCeilings(ceilingRules[route.ceilings], sent, edits, c.var.config);
     }
     const named = modelOf(view);
     if (named !== null && c.var.principal) assertModelAllowed(c.var.principal, named);
@@ -38,6 +39,7 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     const model = named ?? c.req.param("id") ?? null;
     for (const name of modelsNamedBy(view)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
     c.set("model", model);
+    c.set("outputLimit", outputLimit);
     const streamed = route.streams === true && view !== undefined && view.stream !== false && (route.dialect === "ollama" || view.stream === true);
     c.set("streamed", streamed);
     c.set("hideUsageChunk", false);

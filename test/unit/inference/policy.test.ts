@@ -100,6 +100,15 @@ describe("GPU ceilings", () => {
     expect(ceiled("ollama-embed", { model: "m", input: "x" }).edited).toEqual([]);
   });
 
+  test("the ceiling step reports the limit the engine will work to", () => {
+    const limitOf = (kind: CeilingKind, body: Record<string, unknown>) => applyCeilings(ceilingRules[kind], body, new BodyEdits(), config);
+    expect(limitOf("ollama-generate", {})).toBe(1000);
+    expect(limitOf("ollama-generate", { options: { num_predict: 30 } })).toBe(30);
+    expect(limitOf("openai-chat", { max_completion_tokens: 40 })).toBe(40);
+    expect(limitOf("openai-chat", { max_tokens: -1 })).toBe(1000);
+    expect(limitOf("ollama-embed", {})).toBeNull();
+  });
+
   test("max_completion_tokens reaches Ollama as max_tokens (the one it reads), within the ceiling", () => {
     expect(ceiled("openai-chat", { max_completion_tokens: 50 }).body).toEqual({ max_completion_tokens: 50, max_tokens: 50 });
     expect(ceiled("openai-chat", { max_completion_tokens: 5000 }).body).toEqual({ max_completion_tokens: 1000, max_tokens: 1000 });

@@ -97,6 +97,22 @@ function leave(stack: Frame[], end: number): void {
   if (member && member.valueEnd < 0) member.valueEnd = end;
 }
 
+/** Records the key whose token spans [start, end) in its object; returns the message when it repeats one. */
+function readKey(frame: Frame, text: string, start: number, end: number): string | null {
+  const raw = text.slice(start + 1, end - 1);
+  const key = raw.includes("\\") ? (JSON.parse(text.slice(start, end)) as string) : raw;
+  const folded = foldKey(key);
+  const earlier = frame.keys.get(folded);
+  if (earlier !== undefined) return `${childPath(frame, shown(key))} repeats ${childPath(frame, shown(earlier))}`;
+  frame.keys.set(folded, key);
+  frame.expectKey = false;
+  frame.key = key;
+  // Only the members of the top two levels are recorded; deeper ones are only checked.
+  frame.member = frame.span ? { key, keyStart: start, valueStart: -1, valueEnd: -1 } : null;
+  if (frame.member) frame.span!.members.push(frame.member);
+  return null;
+}
+
 const isScalarEnd = (code: number) => code === 0x2c || code === 0x5d || code === 0x7d || isSpace(code);
 
 export function scanJson(text: string): ScanResult {
@@ -134,17 +150,8 @@ export function scanJson(text: string): ScanResult {
     }
     if (code === 0x22 /* " */ && top?.object && top.expectKey) {
       const end = stringEnd(text, i);
-      const raw = text.slice(i + 1, end - 1);
-      const key = raw.includes("\\") ? (JSON.parse(text.slice(i, end)) as string) : raw;
-      const folded = foldKey(key);
-      const earlier = top.keys.get(folded);
-      if (earlier !== undefined) return { duplicate: `${childPath(top, shown(key))} repeats ${childPath(top, shown(earlier))}`, root };
-      top.keys.set(folded, key);
-      top.expectKey = false;
-      top.key = key;
-      // Only the members of the top two levels are recorded; deeper ones are only checked.
-      top.member = top.span ? { key, keyStart: i, valueStart: -1, valueEnd: -1 } : null;
-      if (top.member) top.span!.members.push(top.member);
+      const duplicate = readKey(top, text, i, end);
+      if (duplicate !== null) return { duplicate, root };
       i = end;
       continue;
     }

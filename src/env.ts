@@ -1,4 +1,5 @@
 import type { AuditLedger } from "./audit/ledger";
+import type { BodyEdits } from "./body/edits";
 import type { OutgoingBody, ReceivedJson } from "./body/received";
 import type { Principal } from "./auth/principal";
 import type { GatehouseConfig } from "./config";
@@ -46,6 +47,8 @@ export interface Variables {
   admission: AdmissionHandle;
   /** The body to forward, if the route takes one: the client's bytes, or its text with policy's edits. */
   upstreamBody: OutgoingBody | undefined;
+  /** Policy's edits to the received body so far; a later step adds one with reviseForwardedBody (src/inference/inspect.ts). */
+  bodyEdits: BodyEdits;
   /** The most tokens the engine will generate for this request (the client's limit or the ceiling); null when it generates none. */
   outputLimit: number | null;
   /** The model the request names, if any. */

@@ -1,5 +1,5 @@
-import type { MiddlewareHandler } from "hono";
-import { BodyEdits } from "../body/edits";
+import type { Context, MiddlewareHandler } from "hono";
+import { BodyEdits, type BodyPath } from "../body/edits";
 import { foldedGet, isRecord } from "../body/fold";
 import { outgoingBody } from "../body/received";
 import type { AppEnv } from "../env";
@@ -50,9 +50,22 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
       if (wanted?.value !== true || !wanted.exact) edits.set(["stream_options", "include_usage"], true);
       c.set("hideUsageChunk", wanted?.value !== true);
     }
+    c.set("bodyEdits", edits);
     c.set("upstreamBody", received ? outgoingBody(received, edits) : undefined);
     await next();
   };
+}
+
+/**
+ * For a step after inspection that must change what is forwarded (admission
+ * cutting the output limit to what is left of a quota, say): one more edit,
+ * spliced like the others, so everything else still goes as the client sent it.
+ */
+export function reviseForwardedBody(c: Context<AppEnv>, path: BodyPath, value: unknown): void {
+  const received = c.var.receivedBody;
+  if (!c.var.upstreamBody || !received) return;
+  c.var.bodyEdits.set(path, value);
+  c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
 }
 
 /** POST /chat → Ollama's /api/chat: the credentials never travel on, the model defaults, the answer is one JSON. */

@@ -517,6 +517,18 @@ describe("reading an strace", () => {
     ]);
   });
 
+  test("follows a directory fd through fcntl(F_DUPFD_CLOEXEC) and dup, as workerd's disk services do", () => {
+    const trace = [
+      '7 openat(AT_FDCWD, "/", O_RDONLY|O_CLOEXEC|O_DIRECTORY) = 9',
+      '7 openat(9, "var/lib/gatehouse/d1", O_RDONLY|O_CLOEXEC|O_DIRECTORY) = 38',
+      "7 fcntl(38, F_DUPFD_CLOEXEC, 3)     = 37",
+      '7 openat(37, "db.sqlite-wal", O_RDWR|O_CREAT|O_CLOEXEC, 0644) = 40',
+      "7 dup(37)                           = 41",
+      '7 unlinkat(41, "db.sqlite-journal", 0) = 0',
+    ].join("\n");
+    expect(writeTargets(trace, "/var/lib/gatehouse")).toEqual(["/var/lib/gatehouse/d1/db.sqlite-journal", "/var/lib/gatehouse/d1/db.sqlite-wal"]);
+  });
+
   test("lists the socket families and the summary's system calls", () => {
     expect(socketFamilies(trace)).toEqual(["AF_INET6", "AF_UNIX"]);
     expect(syscallsInSummary(trace)).toEqual(["futex", "pkey_alloc"]);

@@ -161,6 +161,7 @@ export function socketFamilies(trace: string): string[] {
 }
 
 const pathChanging = /^\d+\s+(mkdir|unlink|rmdir|rename|link|symlink|chmod|chown|lchown|truncate|mknod)(at2?)?\((.*)$/;
+const duplicating = /^\d+\s+(?:fcntl\((\d+), F_DUPFD(?:_CLOEXEC)?, \d+\)|dup\((\d+)\))\s+= (\d+)$/;
 const opening = /^\d+\s+(openat|open|creat)\((?:(AT_FDCWD|-?\d+), )?"([^"]*)"(?:, ([A-Z0-9_|]+))?[^=]*(?:= (-?\d+))?/;
 
 /**
@@ -179,6 +180,14 @@ export function writeTargets(trace: string, cwd: string): string[] {
     return base === undefined ? `?/${path}` : `${base.replace(/\/$/, "")}/${path}`.replace(/\/\.$/, "");
   };
   for (const line of joinResumed(trace)) {
+    // A duplicated directory fd (workerd's disk services dup theirs) names the same directory.
+    const duplicated = duplicating.exec(line);
+    if (duplicated) {
+      const [, viaFcntl, viaDup, to] = duplicated;
+      const known = directories.get((viaFcntl ?? viaDup)!);
+      if (known !== undefined) directories.set(to!, known);
+      continue;
+    }
     const open = opening.exec(line);
     if (open) {
       const [, syscall, dirfd, path, flags = "", result] = open;

@@ -150,6 +150,33 @@ describe("npm start is workerd, nothing of a development server", () => {
     expect(ours[0]).toContain('"workerd"');
   });
 
+  test("the console's files without Miniflare's assets service: clean URLs, types, revalidation, nothing else", async () => {
+    const page = await fetch(`${gatehouse.url}/account`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("cache-control")).toBe("no-store");
+    expect(await page.text()).toBe(await readFile(join(projectRoot, "public/account.html"), "utf8"));
+    for (const [path, location] of [["/account.html", "/account"], ["/index.html", "/"], ["/admin/", "/admin"]]) {
+      const moved = await fetch(`${gatehouse.url}${path}`, { redirect: "manual" });
+      expect([moved.status, moved.headers.get("location")], path).toEqual([307, location]);
+    }
+    const css = await fetch(`${gatehouse.url}/assets/css/console.css`);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    expect(css.headers.get("x-content-type-options")).toBe("nosniff");
+    const etag = css.headers.get("etag");
+    expect(etag).toBeTruthy();
+    await css.arrayBuffer();
+    expect((await fetch(`${gatehouse.url}/assets/css/console.css`, { headers: { "If-None-Match": etag! } })).status).toBe(304);
+    expect((await fetch(`${gatehouse.url}/assets/js/api.js`)).headers.get("content-type")).toBe("text/javascript; charset=utf-8");
+    // No directory listing, no dotfile, no way out of public/.
+    for (const path of ["/assets/", "/assets/css", "/.well-known/x", "/assets/%2e%2e/%2e%2e/package.json", "/..%2fpackage.json", "/nope"]) {
+      const response = await fetch(`${gatehouse.url}${path}`, { redirect: "manual" });
+      expect(response.status, path).toBe(404);
+      expect(response.headers.get("content-type"), path).toContain("application/json");
+      await response.arrayBuffer();
+    }
+  });
+
   test("no Miniflare in the process tree", async () => {
     for (const pid of await groupPids(gatehouse.child.pid!)) {
       const command = (await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "")).split("\0").join(" ");

@@ -33,8 +33,7 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "ready") {
-    const timeoutMs = Number(process.env.GATEHOUSE_START_TIMEOUT ?? 90) * 1000;
-    await waitUntilReady(settings, { timeoutMs, everyMs: 100 });
+    await waitUntilReady(settings, { timeoutMs: settings.startTimeoutSeconds * 1000, everyMs: 100 });
     const url = new URL(probeUrl(settings).origin);
     if (settings.host !== "0.0.0.0" && settings.host !== "::") url.hostname = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
     else url.hostname = settings.host === "::" ? "[::]" : settings.host;

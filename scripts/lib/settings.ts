@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
+import { ConfigError, configSchema, parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
 
 /**
  * The process-level settings of `npm start` (where to listen, where state
@@ -20,6 +20,8 @@ const processSchema = z.object({
   GATEHOUSE_TLS_CERT: z.string().optional(),
   GATEHOUSE_TLS_KEY: z.string().optional(),
   GATEHOUSE_TLS_CLIENT_CA: z.string().optional(),
+  /** The unit's start probe: seconds to wait for /health to say ready (scripts/service.ts). */
+  GATEHOUSE_START_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(90),
 });
 
 export interface ServeSettings {
@@ -34,14 +36,16 @@ export interface ServeSettings {
   worker: GatehouseConfig;
   /** The GATEHOUSE_* variables passed to the worker as string vars. */
   workerVars: Record<string, string>;
+  startTimeoutSeconds: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
   const parsed = { data: parseVariables(processSchema, env) };
   const worker = parseConfig(env);
   const workerVars: Record<string, string> = {};
+  // Only the worker's own settings: nothing else from the environment (the CLI's GATEHOUSE_ADMIN_KEY, say) reaches the config file or the worker.
   for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith("GATEHOUSE_") && !(key in processSchema.shape) && value !== undefined) workerVars[key] = value;
+    if (key in configSchema.shape && value !== undefined) workerVars[key] = value;
   }
   return {
     host: parsed.data.GATEHOUSE_HOST,
@@ -51,6 +55,7 @@ export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
     sessionSecret: parsed.data.GATEHOUSE_SESSION_SECRET,
     inspectorPort: parsed.data.GATEHOUSE_INSPECTOR_PORT,
     tls: readTlsSettings(env),
+    startTimeoutSeconds: parsed.data.GATEHOUSE_START_TIMEOUT,
     worker,
     workerVars,
   };

@@ -3,8 +3,9 @@
  * config generated for it (scripts/lib/workerd-config.ts), the same as the
  * systemd unit runs. This Node process is the thin parent `npm start` needs
  * (npm itself is a Node process that stays for as long as the script runs):
- * it prepares the start (scripts/lib/prepare.ts: private data dir,
- * migrations, first admin, crash recovery, the config), spawns workerd,
+ * it has each start prepared by a short-lived child process (the unit's
+ * ExecStartPre, scripts/service.ts: private data dir, migrations, first
+ * admin, crash recovery, the config), spawns workerd,
  * prints the listening line once /health says ready, forwards SIGINT/SIGTERM,
  * and restarts workerd if it dies (as the unit's Restart=on-failure does),
  * preparing again first so records the crash left open are closed. Requests
@@ -23,9 +24,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ConfigError } from "../src/config";
-import { version } from "../src/version";
-import { lifecycleLog as log, reportFirstAdmin, reportPrepared } from "./lib/lifecycle-log";
-import { prepareStart } from "./lib/prepare";
+import { lifecycleLog as log } from "./lib/lifecycle-log";
+import { runPrepare } from "./lib/prepare-process";
 import { waitUntilReady } from "./lib/readiness-probe";
 import { readSettings, type ServeSettings } from "./lib/settings";
 import { startWorkerd, type WorkerdProcess } from "./lib/workerd-process";
@@ -67,29 +67,32 @@ function readOrExit(): ServeSettings {
   }
 }
 
-/** Prepares, starts workerd and waits until it is ready; returns the instance id. */
-async function startOnce(settings: ServeSettings, configPath: string, first: boolean): Promise<string> {
-  const prepared = await prepareStart(settings, configPath);
-  reportPrepared(prepared);
-  if (first) reportFirstAdmin(prepared.firstAdmin);
+/** Prepares (in a child process), starts workerd and waits until it is ready; returns the instance id. */
+async function startOnce(settings: ServeSettings, configPath: string): Promise<string> {
+  const prepared = await runPrepare(configPath);
+  // The child has said what was wrong; a bad setting is exit 2 here too.
+  if (prepared.code !== 0) {
+    if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
+    process.exit(prepared.code === 2 ? 2 : 1);
+  }
+  if (stopping) return prepared.instanceId ?? "";
   workerd = startWorkerd(configPath, settings.inspectorPort);
   const current = workerd;
   await waitUntilReady(settings, { timeoutMs: 120_000, stillWorth: () => current.child.exitCode === null && current.child.signalCode === null && !stopping });
-  return prepared.instanceId;
+  return prepared.instanceId ?? "unknown";
 }
 
 async function main(): Promise<void> {
   const settings = readOrExit();
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
-  log("info", "starting", { version, pid: process.pid, node: process.version, host: settings.host, port: settings.port, dataDir: settings.dataDir, ollama: settings.worker.GATEHOUSE_OLLAMA });
   runtimeDir = await mkdtemp(join(tmpdir(), "gatehouse-run-"));
   const configPath = join(runtimeDir, "gatehouse.capnp");
   const url = new URL(`${settings.tls ? "https" : "http"}://localhost`);
   url.hostname = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
   url.port = String(settings.port);
   const crashes: number[] = [];
-  for (let first = true; !stopping; first = false) {
-    const instance = await startOnce(settings, configPath, first);
+  while (!stopping) {
+    const instance = await startOnce(settings, configPath);
     if (stopping) return;
     // The msg keeps "instance <id> " and "listening on <url>" readable for people and scripts that grep for them.
     log("info", `instance ${instance} listening on ${url.origin}`, { url: url.origin, instance, dataDir: settings.dataDir, ollama: settings.worker.GATEHOUSE_OLLAMA, pid: workerd?.child.pid ?? null });

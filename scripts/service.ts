@@ -2,7 +2,8 @@
  * The installed service's two Node steps (scripts/systemd/gatehouse.service);
  * neither stays running while Gatehouse serves:
  *
- *   service.mjs prepare <config>   ExecStartPre: the private data dir,
+ *   service.mjs prepare <config>   ExecStartPre (and npm start, before each
+ *                                  start of workerd): the private data dir,
  *                                  migrations, first admin, crash recovery,
  *                                  the workerd config (scripts/lib/prepare.ts)
  *   service.mjs ready              ExecStartPost: waits until /health says
@@ -16,7 +17,8 @@
  */
 import { ConfigError } from "../src/config";
 import { version } from "../src/version";
-import { lifecycleLog as log, reportFirstAdmin, reportPrepared } from "./lib/lifecycle-log";
+import { lifecycleLog as log } from "./lib/lifecycle-log";
+import { reportFirstAdmin, reportPrepared } from "./lib/prepare-report";
 import { prepareStart } from "./lib/prepare";
 import { probeUrl, waitUntilReady } from "./lib/readiness-probe";
 import { readSettings } from "./lib/settings";
@@ -25,7 +27,7 @@ async function main(argv: string[]): Promise<void> {
   const [command, configPath] = argv;
   const settings = readSettings(process.env);
   if (command === "prepare" && configPath) {
-    log("info", "starting", { version, host: settings.host, port: settings.port, dataDir: settings.dataDir, ollama: settings.worker.GATEHOUSE_OLLAMA });
+    log("info", "starting", { version, pid: process.pid, node: process.version, host: settings.host, port: settings.port, dataDir: settings.dataDir, ollama: settings.worker.GATEHOUSE_OLLAMA });
     const prepared = await prepareStart(settings, configPath);
     reportPrepared(prepared);
     reportFirstAdmin(prepared.firstAdmin);

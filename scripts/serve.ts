@@ -84,6 +84,8 @@ async function startOnce(settings: ServeSettings, configPath: string): Promise<s
 
 async function main(): Promise<void> {
   const settings = readOrExit();
+  // What workerd creates (SQLite's -wal and -shm files, new Durable Objects) is private too, as the unit's UMask=0077 makes it.
+  process.umask(0o077);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
   runtimeDir = await mkdtemp(join(tmpdir(), "gatehouse-run-"));
   const configPath = join(runtimeDir, "gatehouse.capnp");

@@ -10,6 +10,7 @@ import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
 import { health } from "./control/health";
+import { readiness } from "./control/readiness";
 import { metricsRoutes } from "./control/metrics-route";
 import { GatehouseError } from "./errors";
 import { inspectRequest } from "./inference/inspect";
@@ -35,6 +36,7 @@ export function createApp(): Hono<AppEnv> {
 
   app.use(securityHeaders()); //            CSP, frame-ancestors, nosniff… on every response (pages, APIs, errors, streams)
   app.use(requestId()); //                  every response carries X-Request-Id
+  app.use(readiness()); //                  503 {"status":"starting"} until the database, the ledger's crash recovery and the queue answer
   app.use(loadConfig()); //                 settings parsed once; a bad one fails closed
   app.use(observeRequests()); //            one JSON log line and the /metrics counters per request
 

@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { servedOverHttps } from "../auth/client-address";
+import { servedOverHttps, socketAddressOf } from "../auth/client-address";
 import { sessionTokenFrom } from "../auth/sessions";
 
 /**
@@ -62,6 +62,6 @@ function isSameOrigin(c: Context<AppEnv>, fetchSite: string | undefined, origin:
 /** Our origin as the browser sees it (a trusted TLS proxy in front makes it https). */
 function ownOrigin(c: Context<AppEnv>): string {
   const url = new URL(c.req.url);
-  const https = servedOverHttps(c.req.url, c.req.header("X-Forwarded-Proto"), c.req.header("CF-Connecting-IP"), c.var.config.GATEHOUSE_TRUSTED_PROXIES);
+  const https = servedOverHttps(c.req.url, c.req.header("X-Forwarded-Proto"), socketAddressOf(c.req.raw), c.var.config.GATEHOUSE_TRUSTED_PROXIES);
   return `${https ? "https" : url.protocol.replace(":", "")}://${url.host}`;
 }

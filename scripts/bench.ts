@@ -18,7 +18,7 @@ import { startBareProxy, runtimeOf } from "./bench/bare-proxy";
 import { sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
 import { serviceProcesses } from "./bench/process-cpu";
-import { findWorkerd, peakRssDuring } from "./bench/process-memory";
+import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -59,6 +59,9 @@ async function main(): Promise<void> {
     };
     const options: RoundOptions = { rounds, seconds, chat, streamed };
     const results: Record<string, unknown> = { machine: machine(), rounds, seconds, bareRuntime: bare.runtime };
+    // Every process of the running service together (npm start's whole tree), at rest after sign-in.
+    results.serviceMemory = await serviceRss(gatehouse.child.pid!);
+    progress("service memory at rest", results.serviceMemory);
 
     // Warm every path (JIT, connections, the user's Durable Object).
     for (const side of Object.values(sides)) await sequentialClients(side.target, "/api/chat", chat, 8, 50);

@@ -10,7 +10,13 @@ export function globMatches(glob: string, name: string): boolean {
   return new RegExp(`^${pattern}$`, "i").test(name);
 }
 
+/** `name@sha256:<hex>` pins a digest; policy applies to the name it pins. */
+export function withoutDigest(name: string): string {
+  return name.replace(/@sha256[:-][0-9a-f]{64}$/i, "");
+}
+
 /** Ollama resolves a bare name to `:latest`; policy must see the same name. */
 export function canonicalModel(name: string): string {
-  return name.includes(":") ? name : `${name}:latest`;
+  const bare = withoutDigest(name);
+  return bare.includes(":") ? bare : `${bare}:latest`;
 }

@@ -1,6 +1,6 @@
 import { GatehouseError } from "../errors";
 import type { Principal } from "../auth/principal";
-import { canonicalModel, globMatches } from "./model-names";
+import { canonicalModel, globMatches, withoutDigest } from "./model-names";
 
 /**
  * Which models a caller may use. The allowed list is a set of globs (`*`
@@ -9,9 +9,16 @@ import { canonicalModel, globMatches } from "./model-names";
  * tags send prompts to ollama.com) are refused unless an admin allowed them.
  */
 
+/**
+ * As Ollama decides it (internal/modelref parseSourceSuffix): the text after
+ * the last `:`, trimmed and in any case, is `cloud` or ends in `-cloud`.
+ */
 export function isCloudModel(name: string): boolean {
-  const tag = canonicalModel(name).split(":").pop() ?? "";
-  return tag === "cloud" || tag.endsWith("-cloud");
+  const bare = withoutDigest(name).trim();
+  const colon = bare.lastIndexOf(":");
+  if (colon < 0) return false;
+  const suffix = bare.slice(colon + 1).trim().toLowerCase();
+  return suffix === "cloud" || (!suffix.includes("/") && suffix.endsWith("-cloud"));
 }
 
 export function modelAllowed(principal: Principal, name: string): boolean {
@@ -19,7 +26,8 @@ export function modelAllowed(principal: Principal, name: string): boolean {
   const allowed = principal.limits.models;
   if (allowed === null) return true;
   const canonical = canonicalModel(name);
-  return allowed.some((glob) => globMatches(glob, name) || globMatches(glob, canonical));
+  const bare = withoutDigest(name);
+  return allowed.some((glob) => globMatches(glob, bare) || globMatches(glob, canonical));
 }
 
 export function assertModelAllowed(principal: Principal, name: string): void {

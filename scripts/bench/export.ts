@@ -12,7 +12,8 @@ export function timedExport(url: string, cookie: string): Promise<ExportRun> {
     const started = performance.now();
     let bytes = 0;
     let rows = 0;
-    const req = request(url, { headers: { Cookie: cookie } }, (res) => {
+    // An export that marks users exported wants a same-origin request, as the console sends it.
+    const req = request(url, { headers: { Cookie: cookie, Origin: new URL(url).origin } }, (res) => {
       if (res.statusCode !== 200) reject(new Error(`export answered ${res.statusCode}`));
       res.on("data", (chunk: Buffer) => {
         bytes += chunk.byteLength;

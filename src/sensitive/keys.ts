@@ -17,7 +17,9 @@ async function hkdfBase(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey("raw", encoder.encode(secret), "HKDF", false, ["deriveKey"]);
 }
 
-function derive(secret: string, label: string, algorithm: HmacKeyGenParams | AesKeyGenParams, usages: KeyUsage[]): Promise<CryptoKey> {
+type Derived = { name: "HMAC"; hash: "SHA-256"; length: 256 } | { name: "AES-KW" | "AES-GCM"; length: 256 };
+
+function derive(secret: string, label: string, algorithm: Derived, usages: string[]): Promise<CryptoKey> {
   const id = `${label}\u0000${secret}`;
   let key = cache.get(id);
   if (!key) {

@@ -47,8 +47,8 @@ function foldChar(code: number, char: string): string {
 export function fold(text: string): Folded {
   if (plain.test(text)) return { text, start: null, end: null };
   const parts: string[] = [];
-  let start = new Int32Array(text.length + 32);
-  let end = new Int32Array(text.length + 32);
+  let start: Int32Array = new Int32Array(text.length + 32);
+  let end: Int32Array = new Int32Array(text.length + 32);
   let length = 0;
   const push = (piece: string, from: number, to: number, perUnit: boolean) => {
     if (length + piece.length > start.length) {

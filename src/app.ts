@@ -25,6 +25,7 @@ import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
 import { securityHeaders } from "./middleware/security-headers";
 import { observeRequests } from "./observability/observe";
+import { screenSensitive } from "./sensitive/screen-step";
 
 /**
  * The whole request pipeline, in order. Read top to bottom.
@@ -48,6 +49,7 @@ export function createApp(): Hono<AppEnv> {
       authenticate({ accept: route.legacy ? ["key", "basic", "body"] : ["key", "basic"] }), // who: 401 otherwise
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
+      screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit
       ...(route.group === "inference" ? [admit()] : []), // per-user rate/slots/quota, then the fair GPU queue
       auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),

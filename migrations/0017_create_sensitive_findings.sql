@@ -1,0 +1,43 @@
+-- Sensitive data (src/sensitive/). Times are ms since the epoch.
+--
+-- sensitive_findings: what the detectors found in one request's prompt or
+-- answer, one row per category and keyed fingerprint (HMAC-SHA256 with a key
+-- derived from the session secret, which is not in D1), with how many times
+-- it occurred and what the policy did. Never the matched value. Injection
+-- signals are rows with category 'injection:<signal>' and no fingerprint.
+CREATE TABLE sensitive_findings (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  request_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  user_id TEXT,
+  key_id TEXT,
+  model TEXT,
+  location TEXT NOT NULL CHECK (location IN ('prompt', 'answer')),
+  category TEXT NOT NULL,
+  fingerprint TEXT,
+  count INTEGER NOT NULL DEFAULT 1,
+  action TEXT NOT NULL CHECK (action IN ('observe', 'redact', 'block', 'signal'))
+);
+
+CREATE INDEX sensitive_findings_request ON sensitive_findings (request_id);
+CREATE INDEX sensitive_findings_at ON sensitive_findings (at);
+CREATE INDEX sensitive_findings_user ON sensitive_findings (user_id, at);
+
+-- Policy per category: global (subject_id ''), per user, narrowed per key
+-- (a key's action only ever tightens its user's).
+CREATE TABLE sensitive_policies (
+  scope TEXT NOT NULL CHECK (scope IN ('global', 'user', 'key')),
+  subject_id TEXT NOT NULL,
+  category TEXT NOT NULL,
+  action TEXT NOT NULL CHECK (action IN ('observe', 'redact', 'block')),
+  updated_at INTEGER NOT NULL,
+  PRIMARY KEY (scope, subject_id, category)
+);
+
+-- Admin-defined patterns, checked against catastrophic backtracking when written.
+CREATE TABLE sensitive_patterns (
+  name TEXT PRIMARY KEY,
+  source TEXT NOT NULL,
+  case_insensitive INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL
+);

@@ -1,0 +1,44 @@
+import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { policyActions } from "../sensitive/categories";
+
+/**
+ * Sensitive-data tables (migrations/0017_create_sensitive_findings.sql).
+ * Findings hold a category and a keyed fingerprint, never the matched value.
+ */
+
+export const findingLocations = ["prompt", "answer"] as const;
+export const findingActions = [...policyActions, "signal"] as const;
+export const policyScopes = ["global", "user", "key"] as const;
+
+export const sensitiveFindings = sqliteTable("sensitive_findings", {
+  id: integer("id").primaryKey({ autoIncrement: true }),
+  requestId: text("request_id").notNull(),
+  at: integer("at").notNull(),
+  userId: text("user_id"),
+  keyId: text("key_id"),
+  model: text("model"),
+  location: text("location", { enum: findingLocations }).notNull(),
+  category: text("category").notNull(),
+  fingerprint: text("fingerprint"),
+  count: integer("count").notNull().default(1),
+  action: text("action", { enum: findingActions }).notNull(),
+});
+
+export const sensitivePolicies = sqliteTable(
+  "sensitive_policies",
+  {
+    scope: text("scope", { enum: policyScopes }).notNull(),
+    subjectId: text("subject_id").notNull(),
+    category: text("category").notNull(),
+    action: text("action", { enum: policyActions }).notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (table) => [primaryKey({ columns: [table.scope, table.subjectId, table.category] })],
+);
+
+export const sensitivePatterns = sqliteTable("sensitive_patterns", {
+  name: text("name").primaryKey(),
+  source: text("source").notNull(),
+  caseInsensitive: integer("case_insensitive", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+});

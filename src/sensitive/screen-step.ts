@@ -1,0 +1,70 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import { isCloudModel } from "../inference/model-policy";
+import type { CustomPattern } from "./custom-patterns";
+import { fingerprintKey } from "./keys";
+import { scannerFor, type Scanner } from "./scan";
+import { screenAnswer, screenBody, type Tally } from "./screen";
+
+/**
+ * The pipeline's sensitive-data step, after the body is validated and before
+ * anything is admitted, recorded or forwarded. It applies the policy (redact
+ * in the forwarded body; block → 422 naming the categories, nothing
+ * forwarded), leaves the redacted forms for the audit recorder, and hangs
+ * one settle hook that scans the answer and stores every finding of the
+ * request (category, keyed fingerprint, count, action — never the value).
+ */
+
+export interface StoredForms {
+  /** The prompt as the audit record keeps it: every finding a placeholder. */
+  storedPrompt: string;
+  /** The answer as the audit record keeps it (scanned once, shared with the findings hook). */
+  storedAnswer(text: string): Promise<string>;
+}
+
+export function screenSensitive(): MiddlewareHandler<AppEnv> {
+  return async function screenSensitive(c, next) {
+    const body = c.var.upstreamBody;
+    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || body === undefined) return next();
+    const principal = c.var.principal;
+    const { policy, patterns } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
+    const scanner = cachedScanner(patterns);
+    const key = await fingerprintKey(c.env.SESSION_SECRET);
+    const boundary = c.var.model !== null && isCloudModel(c.var.model) ? "cloud" : "local";
+    const screening = await screenBody(body, scanner, policy, boundary, key);
+
+    let answer: Promise<{ stored: string; tallies: Tally[] }> | undefined;
+    const answerOf = (text: string) => (answer ??= screenAnswer(text, scanner, key));
+    const blocked = screening.blocked.length > 0;
+    // Registered before a block is thrown: the exchange settles refused requests too, so their findings land.
+    c.var.settlement.add(async (result) => {
+      const answered = blocked ? [] : (await answerOf(result.responseText)).tallies;
+      await insertFindings(c.env.DB, [...rowsOf(c, "prompt", screening.tallies), ...rowsOf(c, "answer", answered)]);
+    });
+    if (blocked) {
+      throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
+    }
+    c.set("upstreamBody", screening.forwarded);
+    c.set("sensitive", { storedPrompt: screening.storedPrompt, storedAnswer: async (text) => (await answerOf(text)).stored });
+    await next();
+  };
+}
+
+function rowsOf(c: Context<AppEnv>, location: "prompt" | "answer", tallies: readonly Tally[]): NewFinding[] {
+  const at = Date.now();
+  return tallies.map((t) => ({
+    requestId: c.var.requestId, at, userId: c.var.principal.userId, keyId: c.var.principal.keyId, model: c.var.model,
+    location, category: t.category, fingerprint: t.fingerprint, count: t.count, action: t.action,
+  }));
+}
+
+/** Compiled admin patterns, reused while the set is unchanged (per isolate; the set itself is read from D1 each time). */
+let cached: { id: string; scanner: Scanner } | null = null;
+
+function cachedScanner(patterns: readonly CustomPattern[]): Scanner {
+  const id = JSON.stringify(patterns);
+  if (cached?.id !== id) cached = { id, scanner: scannerFor(patterns) };
+  return cached.scanner;
+}

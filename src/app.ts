@@ -5,10 +5,12 @@ import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
 import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
+import { adminSensitiveRoutes } from "./control/admin-sensitive-routes";
 import { adminStatsRoutes } from "./control/admin-stats-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
+import { accountReadRoutes } from "./control/content-reads";
 import { health } from "./control/health";
 import { metricsRoutes } from "./control/metrics-route";
 import { GatehouseError } from "./errors";
@@ -62,11 +64,13 @@ export function createApp(): Hono<AppEnv> {
   app.route("/account/api", accountRoutes());
   app.route("/account/api", accountAuditRoutes()); // one's own audit trail (JSON, CSV)
   app.route("/account/api", accountUsageRoutes()); // GET /account/api/usage: own requests and tokens per day
+  app.route("/account/api", accountReadRoutes()); //  GET /account/api/audit/reads: who read my records, and why
   app.use("/admin/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control", roles: ["admin"] }));
   app.route("/admin/api", adminUsersRoutes());
   app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
   app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
+  app.route("/admin/api", adminSensitiveRoutes()); // sensitive data: policies, patterns, findings
 
   // Prometheus metrics: loopback or an admin. Before the console's catch-all GET.
   app.route("/", metricsRoutes());

@@ -13,6 +13,7 @@ import { getEvent, listEvents, type EventFilter } from "../db/audit-events";
 import { markExported } from "../db/user-exports";
 import { getUser } from "../db/users";
 import { validated } from "../middleware/validate";
+import { readReason, recordContentRead } from "./content-reads";
 
 /**
  * /admin/api/audit…: search, verify and export the audit trail, and
@@ -57,7 +58,7 @@ export function adminAuditRoutes(): Hono<AppEnv> {
   routes.get("/audit.csv", async (c) => {
     const { from, to } = validated(rangeQuery, c.req.query());
     const whole = from === undefined && to === undefined;
-    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null } });
+    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null, reason: readReason(c) } });
     // Only an export of everything, read to the end, covers every user for deletion.
     return csv(c, "audit", { from, to }, whole ? (at) => markExported(c.env.DB, null, at) : undefined);
   });
@@ -65,13 +66,14 @@ export function adminAuditRoutes(): Hono<AppEnv> {
     const event = await getEvent(c.env.DB, c.req.param("id"));
     if (!event) throw new GatehouseError("not_found");
     const user = event.userId === null ? null : await getUser(c.env.DB, event.userId);
+    await recordContentRead(c, event); // who read whose prompt and answer, and why, sealed in the chain before the text leaves
     const text = (await contentOf(c.env.DB, [event.id])).get(event.id);
     return c.json({ event: { ...eventView({ ...event, username: user?.username ?? null }), promptText: text?.prompt ?? null, responseText: text?.response ?? null } });
   });
   routes.get("/users/:id/audit.csv", async (c) => {
     const user = await getUser(c.env.DB, c.req.param("id"));
     if (!user) throw new GatehouseError("not_found");
-    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id });
+    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id, detail: { reason: readReason(c) } });
     return csv(c, `audit-${user.username}`, { userId: user.id }, (at) => markExported(c.env.DB, user.id, at));
   });
   return routes;

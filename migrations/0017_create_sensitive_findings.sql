@@ -41,3 +41,14 @@ CREATE TABLE sensitive_patterns (
   case_insensitive INTEGER NOT NULL DEFAULT 0,
   created_at INTEGER NOT NULL
 );
+
+-- Erasure by key: each user's captured text is encrypted (AES-256-GCM) under
+-- a key of their own, stored here wrapped (AES-KW) by a key derived from the
+-- session secret, which is not in D1. Deleting the user deletes this row
+-- (ON DELETE CASCADE): their ciphertext, wherever a copy survives, is then
+-- unreadable, while the chain — which seals the ciphertext's hash — verifies.
+CREATE TABLE user_content_keys (
+  user_id TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  wrapped TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);

@@ -8,6 +8,7 @@ import type { SealedEvent } from "./canonical";
 import { capture, type CaptureMode } from "./content";
 import { ledgerName } from "./ledger";
 import { storedClientAddress } from "../sensitive/client-address";
+import { sealerFor } from "../sensitive/erasure";
 
 /**
  * The recorder's request side. auditStart() is the pipeline's "audit started
@@ -61,7 +62,8 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
     const body = c.var.upstreamBody;
     // With detection on, the text kept is the screened one: placeholders, never the matched values.
     const sensitive = c.var.sensitive;
-    const prompt = await capture(mode, sensitive?.storedPrompt ?? (body === undefined ? null : JSON.stringify(body)));
+    const seal = mode === "full" && c.var.principal ? await sealerFor(c.env.DB, c.env.SESSION_SECRET, c.var.principal.userId) : undefined;
+    const prompt = await capture(mode, sensitive?.storedPrompt ?? (body === undefined ? null : JSON.stringify(body)), seal);
     const started = startedRecord(c, mode, prompt);
     const ledger = ledgerOf(c.env);
     try {
@@ -72,13 +74,16 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
       throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
     }
     c.set("auditStarted", true);
-    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result, sensitive?.storedAnswer)));
+    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result, sensitive?.storedAnswer, seal)));
     await next();
   };
 }
 
-async function completeRecord(ledger: ReturnType<typeof ledgerOf>, id: string, mode: CaptureMode, result: ExchangeResult, screen?: (text: string) => Promise<string>): Promise<void> {
-  const response = await capture(mode, screen ? await screen(result.responseText) : result.responseText);
+async function completeRecord(
+  ledger: ReturnType<typeof ledgerOf>, id: string, mode: CaptureMode, result: ExchangeResult,
+  screen?: (text: string) => Promise<string>, seal?: (text: string) => Promise<string>,
+): Promise<void> {
+  const response = await capture(mode, screen ? await screen(result.responseText) : result.responseText, seal);
   const completion = completionOf(result, response);
   // One retry: the ledger may be restarting. If both fail the record stays open and is
   // finished as interrupted at the next start; the failure is logged by the settlement.

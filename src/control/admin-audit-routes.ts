@@ -8,7 +8,8 @@ import { ledgerOf } from "../audit/recorder";
 import { verifyChain } from "../audit/verify";
 import { adminActionView, eventView } from "../audit/views";
 import { listAdminActions } from "../db/admin-actions";
-import { contentOf } from "../db/audit-content";
+import { contentOf, type EventText } from "../db/audit-content";
+import { openTexts } from "../sensitive/erasure";
 import { getEvent, listEvents, type EventFilter } from "../db/audit-events";
 import { markExported } from "../db/user-exports";
 import { getUser } from "../db/users";
@@ -67,7 +68,9 @@ export function adminAuditRoutes(): Hono<AppEnv> {
     if (!event) throw new GatehouseError("not_found");
     const user = event.userId === null ? null : await getUser(c.env.DB, event.userId);
     await recordContentRead(c, event); // who read whose prompt and answer, and why, sealed in the chain before the text leaves
-    const text = (await contentOf(c.env.DB, [event.id])).get(event.id);
+    const texts = await contentOf(c.env.DB, [event.id]);
+    await openTexts(c.env.DB, c.env.SESSION_SECRET, [event], texts); // per-user decryption; an erased user's text is null
+    const text = texts.get(event.id);
     return c.json({ event: { ...eventView({ ...event, username: user?.username ?? null }), promptText: text?.prompt ?? null, responseText: text?.response ?? null } });
   });
   routes.get("/users/:id/audit.csv", async (c) => {
@@ -109,7 +112,8 @@ async function verify(c: Context<AppEnv>): Promise<Response> {
 /** Streams a CSV export of the rows that exist now; `covered` runs once it was read to the end. */
 function csv(c: Context<AppEnv>, name: string, filter: EventFilter, covered?: (at: number) => Promise<void>): Response {
   const at = Date.now();
-  const body = csvExport(c.env.DB, { filter: { ...filter, startedAtMost: at }, onComplete: covered && (() => covered(at)) });
+  const open = (events: readonly { id: string; userId: string | null }[], texts: Map<string, EventText>) => openTexts(c.env.DB, c.env.SESSION_SECRET, events, texts);
+  const body = csvExport(c.env.DB, { filter: { ...filter, startedAtMost: at }, onComplete: covered && (() => covered(at)), open });
   const filename = `${name.replace(/[^A-Za-z0-9._-]/g, "_")}-${new Date(at).toISOString().slice(0, 10)}.csv`;
   return new Response(body, {
     headers: {

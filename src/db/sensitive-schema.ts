@@ -1,5 +1,6 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { policyActions } from "../sensitive/categories";
+import { users } from "./schema";
 
 /**
  * Sensitive-data tables (migrations/0017_create_sensitive_findings.sql).
@@ -40,5 +41,14 @@ export const sensitivePatterns = sqliteTable("sensitive_patterns", {
   name: text("name").primaryKey(),
   source: text("source").notNull(),
   caseInsensitive: integer("case_insensitive", { mode: "boolean" }).notNull().default(false),
+  createdAt: integer("created_at").notNull(),
+});
+
+/** Per-user content keys, wrapped; deleting the user deletes the key (erasure by key). */
+export const userContentKeys = sqliteTable("user_content_keys", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  wrapped: text("wrapped").notNull(),
   createdAt: integer("created_at").notNull(),
 });

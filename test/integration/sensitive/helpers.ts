@@ -1,4 +1,6 @@
 import { env } from "cloudflare:test";
+import { contentOf, type EventText } from "../../../src/db/audit-content";
+import { openTexts } from "../../../src/sensitive/erasure";
 import { rowOf } from "../audit/helpers";
 
 /** Planted values: one per category family, checked for everywhere the gateway stores things. */
@@ -42,4 +44,12 @@ export async function everyCell(): Promise<string> {
   const tables = (await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%' AND name NOT LIKE 'sqlite_%'").all<{ name: string }>()).results;
   const dumps = await Promise.all(tables.map(async ({ name }) => JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results)));
   return dumps.join("\n");
+}
+
+/** The stored text of these records as an admin reads it: fetched and decrypted with each owner's key. */
+export async function readableContentOf(ids: string[]): Promise<Map<string, EventText>> {
+  const texts = await contentOf(env.DB, ids);
+  const events = await Promise.all(ids.map(async (id) => ({ id, userId: ((await rowOf(id))?.user_id as string | null) ?? null })));
+  await openTexts(env.DB, env.SESSION_SECRET, events, texts);
+  return texts;
 }

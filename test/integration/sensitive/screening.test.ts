@@ -1,11 +1,11 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
-import { contentOf } from "../../../src/db/audit-content";
+
 import { postJson } from "../helpers/gateway";
 import { resetSimulator, simulatorLog } from "../helpers/simulator";
 import { seedKey, seedUser } from "../identity/helpers";
 import { verifyNow } from "../audit/helpers";
-import { clearPolicies, everyCell, planted, plantedForms, plantedText, setPolicy, settled } from "./helpers";
+import { clearPolicies, everyCell, planted, plantedForms, plantedText, readableContentOf, setPolicy, settled } from "./helpers";
 
 /**
  * Sensitive data through the real pipeline, on every dialect, streamed and
@@ -51,7 +51,7 @@ describe.each(dialects)("$name", (dialect) => {
     const id = response.headers.get("x-request-id")!;
     const { findings } = await settled(id);
     expect(await forwardedBodies()).toContain(planted.email);
-    const stored = (await contentOf(env.DB, [id])).get(id)!;
+    const stored = (await readableContentOf([id])).get(id)!;
     for (const value of plantedForms()) {
       expect(stored.prompt).not.toContain(value);
       expect(stored.response ?? "").not.toContain(value);

@@ -151,3 +151,23 @@ describe("policy scopes", () => {
     expect((await verifyNow()).ok).toBe(true);
   });
 });
+
+describe("defaults by boundary", () => {
+  const pem = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIHk2pHk2pHk2pHk2pHk2pHk2pHk2pHk2pHk2pHk2\n-----END PRIVATE KEY-----";
+
+  test("a secret is redacted by default when the prompt leaves the box (a :cloud model), observed when it stays", async () => {
+    const { user, key } = await userWithKey();
+    await env.DB.prepare("UPDATE users SET allow_cloud_models = 1 WHERE id = ?").bind(user.id).run();
+    const ask = async (model: string) => {
+      await resetSimulator();
+      const response = await postJson("/api/generate", { model, stream: false, prompt: `deploy with ${pem}` }, bearer(key.secret));
+      await response.text();
+      return JSON.stringify((await simulatorLog()).requests.map((r) => r.body));
+    };
+    const cloud = await ask("gpt-oss:120b-cloud");
+    expect(cloud).not.toContain("MC4CAQAwBQYDK2VwBCIE");
+    expect(cloud).toMatch(/\[PRIVATE_KEY:[0-9a-f]{8}\]/);
+    const local = await ask("llama3.2:latest");
+    expect(local).toContain("MC4CAQAwBQYDK2VwBCIE");
+  });
+});

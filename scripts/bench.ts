@@ -15,6 +15,7 @@ import { timedExport } from "./bench/export";
 import { median, percentile, sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
 import { findWorkerd, peakRssDuring } from "./bench/process-memory";
+import { sensitiveScanBench } from "./bench/sensitive-scan";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
     const gated: Target = { url: gatehouse.url, headers: { Authorization: `Bearer ${secret}` } };
     const workerd = await findWorkerd(gatehouse.child.pid!);
     const results: Record<string, unknown> = { machine: machine(), rounds, seconds };
+    results.sensitiveScan32k = sensitiveScanBench(); // the detectors on a 32k-character prompt (budget: p99 ≤ 2 ms)
+    progress("sensitive-data scan, 32k characters", results.sensitiveScan32k);
 
     // Warm both paths (JIT, connections, the user's Durable Object).
     await sequentialClients(gated, "/api/chat", chat, 8, 50);

@@ -1,7 +1,7 @@
 import type { Category, InjectionSignal } from "./categories";
 import { findIpv6 } from "./checksums";
 import { compileCustom, maxCustomMatch, type CustomPattern } from "./custom-patterns";
-import { detectors, type Detector } from "./detectors";
+import { detectors, secretGate, type Detector } from "./detectors";
 import { injectionSignalsIn } from "./injection";
 import { fold, originalRange } from "./normalize";
 
@@ -51,7 +51,9 @@ export function scanText(text: string, scanner: Scanner = builtinScanner, withSi
   const folded = fold(text);
   const source = folded.text;
   const candidates: Candidate[] = [];
+  const secretsPossible = secretGate.test(source);
   for (const detector of detectors) {
+    if (detector.gated && !secretsPossible) continue;
     const accept = (match: string, from: number): Candidate | null => {
       if (detector.valid && !detector.valid(match, source.slice(Math.max(0, from - 16), from))) return null;
       return { category: detector.category, priority: detector.priority, from, to: from + match.length };

@@ -52,3 +52,22 @@ CREATE TABLE user_content_keys (
   wrapped TEXT NOT NULL,
   created_at INTEGER NOT NULL
 );
+
+-- The shadow guard model's verdicts (off by default), one per request, with
+-- whether they disagree with the regex findings and an admin's label.
+CREATE TABLE guard_verdicts (
+  request_id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL,
+  user_id TEXT,
+  model TEXT NOT NULL,
+  verdict TEXT NOT NULL CHECK (verdict IN ('safe', 'unsafe', 'invalid', 'timeout', 'error', 'skipped')),
+  categories TEXT,
+  regex_flagged INTEGER NOT NULL DEFAULT 0,
+  disagreement INTEGER NOT NULL DEFAULT 0,
+  label TEXT CHECK (label IN ('safe', 'unsafe')),
+  label_categories TEXT,
+  labelled_by TEXT,
+  labelled_at INTEGER
+);
+
+CREATE INDEX guard_verdicts_disagreement ON guard_verdicts (disagreement, at);

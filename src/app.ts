@@ -5,6 +5,7 @@ import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
 import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
+import { adminGuardRoutes } from "./control/admin-guard-routes";
 import { adminSensitiveRoutes } from "./control/admin-sensitive-routes";
 import { adminStatsRoutes } from "./control/admin-stats-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
@@ -71,6 +72,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
   app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
   app.route("/admin/api", adminSensitiveRoutes()); // sensitive data: policies, patterns, findings
+  app.route("/admin/api", adminGuardRoutes()); //   the shadow guard model: settings, verdicts, labels, export
 
   // Prometheus metrics: loopback or an admin. Before the console's catch-all GET.
   app.route("/", metricsRoutes());

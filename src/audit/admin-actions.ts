@@ -27,7 +27,8 @@ export type AdminAction =
   | "audit.export"
   | "audit.read" //              an admin opened one record's prompt and answer text (src/control/content-reads.ts)
   | "sensitive.policy"
-  | "sensitive.pattern";
+  | "sensitive.pattern"
+  | "sensitive.guard";
 
 export type AdminDetail = Record<string, string | number | boolean | null>;
 

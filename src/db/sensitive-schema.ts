@@ -52,3 +52,21 @@ export const userContentKeys = sqliteTable("user_content_keys", {
   wrapped: text("wrapped").notNull(),
   createdAt: integer("created_at").notNull(),
 });
+
+export const guardOutcomes = ["safe", "unsafe", "invalid", "timeout", "error", "skipped"] as const;
+
+/** The shadow guard model's verdicts and admins' labels. */
+export const guardVerdicts = sqliteTable("guard_verdicts", {
+  requestId: text("request_id").primaryKey(),
+  at: integer("at").notNull(),
+  userId: text("user_id"),
+  model: text("model").notNull(),
+  verdict: text("verdict", { enum: guardOutcomes }).notNull(),
+  categories: text("categories"),
+  regexFlagged: integer("regex_flagged", { mode: "boolean" }).notNull().default(false),
+  disagreement: integer("disagreement", { mode: "boolean" }).notNull().default(false),
+  label: text("label", { enum: ["safe", "unsafe"] }),
+  labelCategories: text("label_categories"),
+  labelledBy: text("labelled_by"),
+  labelledAt: integer("labelled_at"),
+});

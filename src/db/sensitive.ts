@@ -3,6 +3,8 @@ import { drizzle } from "drizzle-orm/d1";
 import type { PolicyAction } from "../sensitive/categories";
 import type { CustomPattern } from "../sensitive/custom-patterns";
 import type { PolicySet } from "../sensitive/policy";
+import { guardOff, guardSettingKey, guardSettingsSchema, type GuardSettings } from "../sensitive/guard-verdict";
+import { settings } from "./schema";
 import { policyScopes, sensitiveFindings, sensitivePatterns, sensitivePolicies } from "./sensitive-schema";
 
 /** Queries on the sensitive-data tables (findings, policies, admin patterns). */
@@ -22,18 +24,30 @@ export async function insertFindings(db: D1Database, rows: readonly NewFinding[]
 }
 
 /** The policies that apply to one caller and the admin patterns, in one round trip. */
-export async function loadScreening(db: D1Database, userId: string | null, keyId: string | null): Promise<{ policy: PolicySet; patterns: CustomPattern[] }> {
+export async function loadScreening(db: D1Database, userId: string | null, keyId: string | null): Promise<{ policy: PolicySet; patterns: CustomPattern[]; guard: GuardSettings }> {
   const d = drizzle(db);
   const scopes: SQL[] = [eq(sensitivePolicies.scope, "global")];
   if (userId) scopes.push(and(eq(sensitivePolicies.scope, "user"), eq(sensitivePolicies.subjectId, userId))!);
   if (keyId) scopes.push(and(eq(sensitivePolicies.scope, "key"), eq(sensitivePolicies.subjectId, keyId))!);
-  const [policies, patterns] = await d.batch([
+  const [policies, patterns, guardRows] = await d.batch([
     d.select().from(sensitivePolicies).where(or(...scopes)),
     d.select().from(sensitivePatterns).orderBy(sensitivePatterns.name),
+    d.select().from(settings).where(eq(settings.key, guardSettingKey)),
   ]);
   const policy: { global: Record<string, PolicyAction>; user: Record<string, PolicyAction>; key: Record<string, PolicyAction> } = { global: {}, user: {}, key: {} };
   for (const row of policies) policy[row.scope][row.category] = row.action;
-  return { policy, patterns: patterns.map((p) => ({ name: p.name, source: p.source, caseInsensitive: p.caseInsensitive })) };
+  return { policy, patterns: patterns.map((p) => ({ name: p.name, source: p.source, caseInsensitive: p.caseInsensitive })), guard: guardSettingsOf(guardRows[0]?.value) };
+}
+
+/** The stored guard settings; anything unreadable means off. */
+export function guardSettingsOf(text: string | undefined | null): GuardSettings {
+  if (!text) return guardOff;
+  try {
+    const parsed = guardSettingsSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : guardOff;
+  } catch {
+    return guardOff;
+  }
 }
 
 export async function listPolicies(db: D1Database, scope: PolicyScope, subjectId: string): Promise<Record<string, PolicyAction>> {

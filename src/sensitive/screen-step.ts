@@ -4,6 +4,9 @@ import { GatehouseError } from "../errors";
 import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
 import { isCloudModel } from "../inference/model-policy";
 import type { CustomPattern } from "./custom-patterns";
+import { collectTexts } from "./body-text";
+import { isSecret, type Category } from "./categories";
+import { runGuard } from "./guard";
 import { fingerprintKey } from "./keys";
 import { scannerFor, type Scanner } from "./scan";
 import { screenAnswer, screenBody, type Tally } from "./screen";
@@ -29,7 +32,7 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     const body = c.var.upstreamBody;
     if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || body === undefined) return next();
     const principal = c.var.principal;
-    const { policy, patterns } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
+    const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
     const boundary = c.var.model !== null && isCloudModel(c.var.model) ? "cloud" : "local";
@@ -42,6 +45,11 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     c.var.settlement.add(async (result) => {
       const answered = blocked ? [] : (await answerOf(result.responseText)).tallies;
       await insertFindings(c.env.DB, [...rowsOf(c, "prompt", screening.tallies), ...rowsOf(c, "answer", answered)]);
+      if (guard.model && !blocked && result.outcome === "ok") {
+        // Off the response path; the guard sees the exchange as it happened (it runs on this box).
+        const job = { requestId: c.var.requestId, userId: principal.userId, prompt: collectTexts(body).join("\n\n"), answer: result.responseText, regexFlagged: flagged([...screening.tallies, ...answered]) };
+        c.executionCtx.waitUntil(runGuard(c.env, c.var.config.GATEHOUSE_OLLAMA, guard, job).catch(() => {}));
+      }
     });
     if (blocked) {
       throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
@@ -50,6 +58,11 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     c.set("sensitive", { storedPrompt: screening.storedPrompt, storedAnswer: async (text) => (await answerOf(text)).stored });
     await next();
   };
+}
+
+/** What a content-safety model is about: injection signals and secrets, not a plain email. */
+function flagged(tallies: readonly Tally[]): boolean {
+  return tallies.some((t) => t.category.startsWith("injection:") || isSecret(t.category as Category));
 }
 
 function rowsOf(c: Context<AppEnv>, location: "prompt" | "answer", tallies: readonly Tally[]): NewFinding[] {

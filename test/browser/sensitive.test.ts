@@ -123,4 +123,27 @@ describe("sensitive data in the admin console", () => {
     expect(reads).toContain(id);
     await screenshot(person, "account-reads");
   });
+
+  test("the guard model is switched on in the console, and a disagreement is labelled there", async () => {
+    await page.goto(`${base}/admin#sensitive`);
+    await page.locator("body[data-ready=true]").waitFor();
+    await fetch(`${simulator!.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ replyByModel: { "qwen2.5:0.5b": "unsafe\nS1" } }) });
+    await page.fill("#guard-model", "qwen2.5:0.5b");
+    await page.click("#guard-settings-form button[type=submit]");
+    await textOnceContains(page, "#guard-message", "on");
+    await chatWithKey(base, secret, model, "a perfectly ordinary question about tides");
+    let row = page.locator("#guard-table tbody tr[data-request-id]").first();
+    for (let i = 0; i < 50 && !(await row.count()); i++) {
+      await page.click("#guard-refresh");
+      await page.waitForTimeout(200);
+      row = page.locator("#guard-table tbody tr[data-request-id]").first();
+    }
+    expect(await row.textContent()).toContain("unsafe (S1)");
+    await row.getByRole("button", { name: "Safe", exact: true }).click();
+    await textOnceContains(page, "#guard-message", "Labelled safe");
+    expect(await textOnceContains(page, "#guard-table tbody", "safe")).toContain("safe");
+    const { verdicts } = await admin.json<{ verdicts: { label: string | null }[] }>("GET", "/admin/api/sensitive/guard/verdicts?disagreements=1");
+    expect(verdicts[0]!.label).toBe("safe");
+    await screenshot(page, "admin-sensitive-guard");
+  });
 });

@@ -10,6 +10,7 @@ import { api } from "./api.js";
 import { byId, formatNumber, h, replace, say } from "./dom.js";
 import { adminEvents, cell, fillBody, reportError } from "./admin-ui.js";
 import { usernameOf } from "./admin-store.js";
+import { initGuard } from "./admin-guard.js";
 
 const dayMs = 24 * 3600 * 1000;
 const actions = ["observe", "redact", "block"];
@@ -28,6 +29,7 @@ export function initSensitive() {
   void loadFindings();
   void loadPolicy();
   void loadPatterns();
+  initGuard();
 }
 
 /** @typedef {{ day: string, category: string, userId: string|null, model: string|null, action: string, location: string, findings: number, requests: number }} Total */

@@ -17,8 +17,8 @@ import { sealerFor } from "../sensitive/erasure";
  * the completion on the exchange's settlement, which runs once when the
  * answer ends, fails, or the client goes away (waitUntil keeps it alive).
  *
- * What is recorded is what reaches the model: the validated body that will
- * be forwarded (POST /chat's credentials are already stripped from it), never
+ * What is recorded is what reaches the model: the body text that will be
+ * forwarded (POST /chat's credentials are already stripped from it), never
  * a header, never a credential.
  */
 
@@ -63,7 +63,8 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
     // With detection on, the text kept is the screened one: placeholders, never the matched values.
     const sensitive = c.var.sensitive;
     const seal = mode === "full" && c.var.principal ? await sealerFor(c.env.DB, c.env.SESSION_SECRET, c.var.principal.userId) : undefined;
-    const prompt = await capture(mode, sensitive?.storedPrompt ?? (body === undefined ? null : JSON.stringify(body)), seal);
+    const text = body === undefined ? null : sensitive ? sensitive.storedPrompt(body) : body.text;
+    const prompt = await capture(mode, text, seal);
     const started = startedRecord(c, mode, prompt);
     const ledger = ledgerOf(c.env);
     try {

@@ -1,3 +1,5 @@
+import { foldKey } from "../body/fold";
+
 /**
  * The text a request body carries, in every dialect, without knowing each
  * dialect's shape: every string leaf of the JSON body is text the model will
@@ -7,15 +9,19 @@
  * or data: URLs), which are not text. New dialects are covered as they come.
  */
 
-const notText = new Set([
-  "model", "role", "images", "format", "keep_alive", "type", "id", "tool_call_id", "tool_use_id", "stream",
-  "encoding_format", "media_type", "detail", "cache_control", "stop", "name", "service_tier", "truncation",
-]);
+/** Compared as Ollama compares keys (src/body/fold.ts): `MODEL` is `model`. POST /chat's `auth` is never text to scan or rewrite. */
+const notText = new Set(
+  [
+    "model", "role", "images", "format", "keep_alive", "type", "id", "tool_call_id", "tool_use_id", "stream",
+    "encoding_format", "media_type", "detail", "cache_control", "stop", "name", "service_tier", "truncation", "auth",
+  ].map(foldKey),
+);
+const skippedObjects = new Set(["images", "options", "auth"].map(foldKey));
 
 type Json = unknown;
 
 function skipped(key: string | null, value: string): boolean {
-  return (key !== null && notText.has(key)) || value.startsWith("data:");
+  return (key !== null && notText.has(foldKey(key))) || value.startsWith("data:");
 }
 
 /** The texts in traversal order (the same order replaceTexts consumes them). */
@@ -49,7 +55,7 @@ function walk(value: Json, key: string | null, visit: (text: string) => string):
     let changed = false;
     const out: Record<string, Json> = {};
     for (const [name, item] of Object.entries(value)) {
-      if (name === "images" || name === "options") { // inline images; sampling knobs and stop words
+      if (skippedObjects.has(foldKey(name))) { // inline images; sampling knobs and stop words; credentials
         out[name] = item;
         continue;
       }

@@ -1,6 +1,8 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { foldKey, isRecord } from "../body/fold";
+import { outgoingBody, type OutgoingBody } from "../body/received";
 import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
 import { isCloudModel } from "../inference/model-policy";
 import type { CustomPattern } from "./custom-patterns";
@@ -21,16 +23,19 @@ import { screenAnswer, screenBody, type Tally } from "./screen";
  */
 
 export interface StoredForms {
-  /** The prompt as the audit record keeps it: every finding a placeholder. */
-  storedPrompt: string;
+  /** The forwarded body as the audit record keeps it: every finding a placeholder (built from the final body, after later edits). */
+  storedPrompt(forwarded: OutgoingBody): string;
   /** The answer as the audit record keeps it (scanned once, shared with the findings hook). */
   storedAnswer(text: string): Promise<string>;
 }
 
 export function screenSensitive(): MiddlewareHandler<AppEnv> {
   return async function screenSensitive(c, next) {
-    const body = c.var.upstreamBody;
-    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || body === undefined) return next();
+    const received = c.var.upstreamBody ? c.var.receivedBody : undefined;
+    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || !received || !isRecord(received.value)) return next();
+    // What the client sent, less what policy already removed (POST /chat's credentials).
+    const removed = new Set(c.var.bodyEdits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
+    const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
     const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
     const scanner = cachedScanner(patterns);
@@ -54,10 +59,23 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     if (blocked) {
       throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
     }
-    c.set("upstreamBody", screening.forwarded);
-    c.set("sensitive", { storedPrompt: screening.storedPrompt, storedAnswer: async (text) => (await answerOf(text)).stored });
+    // Redactions are edits like policy's others: every other member still goes as the client sent it.
+    for (const [key, value] of screening.forwardMembers) c.var.bodyEdits.set([key], value);
+    if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
+    c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored });
     await next();
   };
+}
+
+/** The forwarded text with the stored form of each member that held a finding. */
+function storedText(forwarded: OutgoingBody, members: ReadonlyMap<string, unknown>): string {
+  if (members.size === 0) return forwarded.text;
+  const value = JSON.parse(forwarded.text) as Record<string, unknown>;
+  for (const [key, stored] of members) {
+    const present = Object.keys(value).find((name) => foldKey(name) === foldKey(key));
+    if (present !== undefined) value[present] = stored;
+  }
+  return JSON.stringify(value);
 }
 
 /** What a content-safety model is about: injection signals and secrets, not a plain email. */

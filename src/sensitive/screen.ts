@@ -21,10 +21,10 @@ export interface Tally {
 }
 
 export interface BodyScreening {
-  /** The body to forward. The same object when nothing was redacted. */
-  forwarded: Record<string, unknown>;
-  /** JSON of the body with every finding replaced: what the audit record keeps. */
-  storedPrompt: string;
+  /** Top-level members to forward rewritten (`redact` findings replaced), under the client's own key. */
+  forwardMembers: Map<string, unknown>;
+  /** Top-level members as the audit record keeps them (every finding replaced). */
+  storedMembers: Map<string, unknown>;
   blocked: Category[];
   tallies: Tally[];
 }
@@ -53,16 +53,21 @@ export async function screenBody(body: Record<string, unknown>, scanner: Scanner
   const tallies = tally(scanned, action);
   for (const signal of signals) tallies.push({ category: `injection:${signal}`, fingerprint: null, count: 1, action: "signal" });
   const blocked = [...new Set(tallies.filter((t) => t.action === "block").map((t) => t.category as Category))];
-  const anyFinding = scanned.some((s) => s.matches.length > 0);
-  const stored = anyFinding ? replaceTexts(body, scanned.map((s) => redactWith(s.text, s.matches, s.findings))) : body;
+  const stored = replaceTexts(body, scanned.map((s) => redactWith(s.text, s.matches, s.findings))) as Record<string, unknown>;
   const toRedact = (s: ScannedText) => s.matches.map((m, i) => [m, s.findings[i]!] as const).filter(([m]) => action(m.category) === "redact");
-  const forwarded = scanned.some((s) => toRedact(s).length > 0)
-    ? (replaceTexts(body, scanned.map((s) => {
-        const pairs = toRedact(s);
-        return redactWith(s.text, pairs.map(([m]) => m), pairs.map(([, f]) => f));
-      })) as Record<string, unknown>)
-    : body;
-  return { forwarded, storedPrompt: JSON.stringify(stored), blocked, tallies };
+  const forwarded = replaceTexts(body, scanned.map((s) => {
+    const pairs = toRedact(s);
+    return redactWith(s.text, pairs.map(([m]) => m), pairs.map(([, f]) => f));
+  })) as Record<string, unknown>;
+  return { forwardMembers: changedMembers(body, forwarded), storedMembers: changedMembers(body, stored), blocked, tallies };
+}
+
+/** The top-level members a rewrite changed (replaceTexts keeps untouched subtrees identical). */
+function changedMembers(before: Record<string, unknown>, after: Record<string, unknown>): Map<string, unknown> {
+  const changed = new Map<string, unknown>();
+  if (after === before) return changed;
+  for (const [key, value] of Object.entries(after)) if (value !== before[key]) changed.set(key, value);
+  return changed;
 }
 
 /** The answer as stored (every finding replaced) and its findings, all `observe`: the answer is already on its way. */

@@ -20,6 +20,7 @@ import { throughput } from "./bench/load";
 import { serviceProcesses } from "./bench/process-cpu";
 import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
+import { sensitiveScanBench } from "./bench/sensitive-scan";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     // Every process of the running service together (npm start's whole tree), at rest after sign-in.
     results.serviceMemory = await serviceRss(gatehouse.child.pid!);
     progress("service memory at rest", results.serviceMemory);
+    results.sensitiveScan32k = sensitiveScanBench(); // the detectors on a 32k-character prompt (budget: p99 ≤ 2 ms)
+    progress("sensitive-data scan, 32k characters", results.sensitiveScan32k);
 
     // Warm every path (JIT, connections, the user's Durable Object).
     for (const side of Object.values(sides)) await sequentialClients(side.target, "/api/chat", chat, 8, 50);

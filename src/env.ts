@@ -9,7 +9,7 @@ import type { AdmissionHandle } from "./governance/admission";
 import type { AdmissionQueue } from "./governance/admission-queue";
 import type { UserLimiter } from "./governance/user-limiter";
 import type { PlainBindings } from "./plain-bindings";
-import type { StoredForms } from "./sensitive/screen-step";
+import type { StoredForms } from "./sensitive/stored-forms";
 
 /**
  * The bindings workerd gives the worker (declared in wrangler.toml and passed

@@ -132,5 +132,6 @@ export const auditChain = sqliteTable("audit_chain", {
   sealedAt: integer("sealed_at").notNull(),
 });
 
-// Sensitive data: findings, policies, admin patterns (issue 17).
-export * from "./sensitive-schema";
+// Sensitive data (issue 17): its tables are in ./sensitive-schema.ts, which
+// references `users` here; a re-export from this file would make the two
+// import each other.

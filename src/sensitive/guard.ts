@@ -1,7 +1,7 @@
 import { drizzle } from "drizzle-orm/d1";
 import type { Bindings } from "../env";
 import { guardVerdicts } from "../db/sensitive-schema";
-import { admissionQueueName } from "../governance/admission-queue";
+import { admissionQueue } from "../governance/admission-queue";
 import { Breaker, disagrees, readVerdict, type GuardSettings } from "./guard-verdict";
 
 /**
@@ -33,7 +33,7 @@ export async function runGuard(env: Bindings, ollamaAddress: string, settings: G
       categories: categories.length > 0 ? categories.join(",") : null, regexFlagged: job.regexFlagged, disagreement,
     }).onConflictDoNothing();
   if (!breaker.allows()) return void (await record("skipped"));
-  const queue = env.ADMISSION.get(env.ADMISSION.idFromName(admissionQueueName));
+  const queue = admissionQueue(env);
   const leaseId = `guard:${job.requestId}`;
   const entered = await queue.enter({ leaseId, userId: guardAccount, username: guardAccount, service: true });
   if (!entered.ok) return void (await record("skipped")); // the box is busy: users first

@@ -12,6 +12,7 @@ import { runGuard } from "./guard";
 import { fingerprintKey } from "./keys";
 import { scannerFor, type Scanner } from "./scan";
 import { screenAnswer, screenBody, type Tally } from "./screen";
+import type { StoredForms } from "./stored-forms";
 
 /**
  * The pipeline's sensitive-data step, after the body is validated and before
@@ -22,12 +23,7 @@ import { screenAnswer, screenBody, type Tally } from "./screen";
  * request (category, keyed fingerprint, count, action — never the value).
  */
 
-export interface StoredForms {
-  /** The forwarded body as the audit record keeps it: every finding a placeholder (built from the final body, after later edits). */
-  storedPrompt(forwarded: OutgoingBody): string;
-  /** The answer as the audit record keeps it (scanned once, shared with the findings hook). */
-  storedAnswer(text: string): Promise<string>;
-}
+export type { StoredForms };
 
 export function screenSensitive(): MiddlewareHandler<AppEnv> {
   return async function screenSensitive(c, next) {

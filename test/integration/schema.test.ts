@@ -1,7 +1,10 @@
 import { env } from "cloudflare:test";
 import { getTableConfig, type SQLiteTable } from "drizzle-orm/sqlite-core";
 import { describe, expect, test } from "vitest";
-import * as schema from "../../src/db/schema";
+import * as coreSchema from "../../src/db/schema";
+import * as sensitiveSchema from "../../src/db/sensitive-schema";
+
+const schema = { ...coreSchema, ...sensitiveSchema };
 
 /**
  * The drizzle schema (what the code queries) and migrations/ (what the

@@ -98,9 +98,27 @@ function openAiType(status: number): string {
   return "invalid_request_error";
 }
 
-export type ErrorDialect = "gatehouse" | "openai";
+/** Anthropic's error `type` for each status (what @anthropic-ai/sdk maps to its error classes). */
+function anthropicType(status: number): string {
+  if (status === 413) return "request_too_large";
+  if (status === 503) return "overloaded_error";
+  if (status >= 500) return "api_error";
+  if (status === 400 || status === 408 || status === 409 || status === 415) return "invalid_request_error";
+  return openAiType(status);
+}
+
+export type ErrorDialect = "gatehouse" | "openai" | "anthropic";
+
+/** The error dialect of a path: Anthropic's on /v1/messages, OpenAI's on the rest of /v1. */
+export function errorDialectOf(path: string): ErrorDialect {
+  if (path === "/v1/messages" || path.startsWith("/v1/messages/")) return "anthropic";
+  return path.startsWith("/v1/") ? "openai" : "gatehouse";
+}
 
 export function errorBody(error: GatehouseError, requestId: string, dialect: ErrorDialect): unknown {
+  if (dialect === "anthropic") {
+    return { type: "error", error: { type: anthropicType(error.status), message: error.message }, request_id: requestId };
+  }
   if (dialect === "openai") {
     return { error: { message: error.message, type: openAiType(error.status), param: null, code: error.code } };
   }

@@ -1,10 +1,19 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { AnthropicReader, ResponsesReader } from "./agent-readers";
 import { relay } from "./relay";
-import { OllamaReader, OpenAiReader, isUsageOnlyEvent } from "./translators";
+import type { Dialect } from "./route-table";
+import { OllamaReader, OpenAiReader, isUsageOnlyEvent, type ResponseReader } from "./translators";
 import { callOllama, type UpstreamCall } from "./upstream";
 
-export type Dialect = "ollama" | "openai";
+export type { Dialect } from "./route-table";
+
+const readers: Record<Dialect, () => ResponseReader> = {
+  ollama: () => new OllamaReader(),
+  openai: () => new OpenAiReader(),
+  anthropic: () => new AnthropicReader(),
+  responses: () => new ResponsesReader(),
+};
 
 /** Response headers worth passing back; everything else from upstream is dropped. */
 const passedHeaders = ["Content-Type"];
@@ -27,7 +36,7 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
   c.executionCtx.waitUntil(new Promise<void>((resolve) => (settled = resolve)));
   const body = relay({
     upstream,
-    reader: dialect === "openai" ? new OpenAiReader() : new OllamaReader(),
+    reader: readers[dialect](),
     receivedAt: c.var.receivedAt,
     clientSignal: c.req.raw.signal,
     dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,

@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { validated } from "../middleware/validate";
+import { applyAgentPolicy } from "./agent-policy";
 import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
 import { assertModelAllowed } from "./model-policy";
 import { modelOf, type RouteSpec } from "./route-table";
@@ -18,7 +19,8 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
       body = validated(route.body, c.var.jsonBody) as Record<string, unknown>;
       rejectRedirectFields(body);
       if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
-      body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);
+      if (route.dialect === "anthropic" || route.dialect === "responses") body = applyAgentPolicy(route.dialect, body, c.var.principal, c.var.config);
+      else body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);
     }
     const named = modelOf(body);
     if (named !== null && c.var.principal) assertModelAllowed(c.var.principal, named);
@@ -26,7 +28,8 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     const model = named ?? c.req.param("id") ?? null;
     for (const name of modelsNamedBy(body)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
     c.set("model", model);
-    const streamed = body ? body.stream !== false && (route.dialect === "ollama" || body.stream === true) : false;
+    // Ollama's native API streams unless told not to; every /v1 dialect only when asked.
+    const streamed = body ? (route.dialect === "ollama" ? body.stream !== false : body.stream === true) : false;
     c.set("streamed", streamed);
     c.set("hideUsageChunk", false);
     if (body && route.dialect === "openai" && streamed && route.group === "inference") {

@@ -2,6 +2,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { anthropicCountTokensBody } from "./agent-schemas";
+import { countTokens } from "./count-tokens";
 import { forward } from "./forward";
 import { filteredListing } from "./listings";
 import { modelAllowed } from "./model-policy";
@@ -25,6 +27,9 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
     }
     return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
   });
+  // Anthropic's token count: answered here, never forwarded (Ollama has none).
+  const countRoute: RouteSpec = { method: "POST", path: "/v1/messages/count_tokens", upstreamPath: "", group: "metadata", dialect: "anthropic", body: anthropicCountTokensBody };
+  routes.post(countRoute.path, every(...stepsFor(countRoute)), countTokens);
   // Model blobs (admin): the digest is checked, the body streamed through unparsed.
   const blobRoute: RouteSpec = { method: "POST", path: "/api/blobs/:digest", upstreamPath: "/api/blobs", group: "admin", dialect: "ollama" };
   // Hono dispatches HEAD as GET; a real GET of a blob is not part of Ollama's API.

@@ -3,6 +3,7 @@ import type { AppEnv } from "./env";
 import { auditStart } from "./audit/recorder";
 import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
+import { adminAliasesRoutes } from "./control/admin-aliases-routes";
 import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
 import { adminStatsRoutes } from "./control/admin-stats-routes";
@@ -65,6 +66,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
   app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
+  app.route("/admin/api", adminAliasesRoutes()); // GET|PUT /admin/api/aliases: model names agents insist on
 
   // Prometheus metrics: loopback or an admin. Before the console's catch-all GET.
   app.route("/", metricsRoutes());

@@ -43,8 +43,10 @@ export interface Variables {
   admission: AdmissionHandle;
   /** The validated (and ceiling-clamped) body to forward, if the route takes one. */
   upstreamBody: Record<string, unknown> | undefined;
-  /** The model the request names, if any. */
+  /** The model the request runs (after aliases), if any. */
   model: string | null;
+  /** The name the client asked for when an alias mapped it to `model`; null otherwise. */
+  requestedModel: string | null;
   /** Whether the answer will be streamed. */
   streamed: boolean;
   /** Drop OpenAI's usage-only event: Gatehouse asked for it (for quotas), the client did not. */

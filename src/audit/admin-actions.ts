@@ -24,7 +24,8 @@ export type AdminAction =
   | "user.delete"
   | "key.create"
   | "key.revoke"
-  | "audit.export";
+  | "audit.export"
+  | "aliases.set";
 
 export type AdminDetail = Record<string, string | number | boolean | null>;
 

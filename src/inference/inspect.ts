@@ -3,7 +3,9 @@ import type { AppEnv } from "../env";
 import { validated } from "../middleware/validate";
 import { applyAgentPolicy } from "./agent-policy";
 import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
+import { loadAliases } from "./aliases";
 import { assertModelAllowed } from "./model-policy";
+import { applyAlias, withDefaultModel } from "./model-resolution";
 import { modelOf, type RouteSpec } from "./route-table";
 
 /**
@@ -15,9 +17,13 @@ import { modelOf, type RouteSpec } from "./route-table";
 export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
   return async function inspectRequest(c, next) {
     let body: Record<string, unknown> | undefined;
+    c.set("requestedModel", null);
     if (route.body) {
-      body = validated(route.body, c.var.jsonBody) as Record<string, unknown>;
+      body = validated(route.body, withDefaultModel(route, c.var.jsonBody, c.var.principal)) as Record<string, unknown>;
       rejectRedirectFields(body);
+      const aliased = applyAlias(route, body, await loadAliases(c.env.DB));
+      body = aliased.body;
+      c.set("requestedModel", aliased.requested);
       if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
       if (route.dialect === "anthropic" || route.dialect === "responses") body = applyAgentPolicy(route.dialect, body, c.var.principal, c.var.config);
       else body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);

@@ -1,5 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { aliasEntries } from "./alias-listing";
+import { loadAliases } from "./aliases";
 import { modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
 import { callOllama } from "./upstream";
@@ -23,5 +25,6 @@ export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, 
   const entries = Array.isArray(body[key]) ? (body[key] as Record<string, unknown>[]) : [];
   const nameOf = (entry: Record<string, unknown>) => String(entry.id ?? entry.name ?? entry.model ?? "");
   const kept = principal ? entries.filter((entry) => modelAllowed(principal, nameOf(entry))) : entries;
-  return c.json({ ...body, [key]: kept });
+  const aliases = aliasEntries(listing, await loadAliases(c.env.DB), entries, principal, nameOf);
+  return c.json({ ...body, [key]: [...kept, ...aliases] });
 }

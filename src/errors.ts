@@ -29,6 +29,7 @@ export const errorStatus = {
   overloaded: 503,
   audit_unavailable: 503,
   limiter_unavailable: 503,
+  engine_cloud_enabled: 503,
   upstream_timeout: 504,
 } as const;
 
@@ -61,6 +62,7 @@ const defaultMessage: Record<ErrorCode, string> = {
   overloaded: "The model server is busy; try again later.",
   audit_unavailable: "The audit log cannot be written; request refused.",
   limiter_unavailable: "The rate limiter cannot answer; request refused.",
+  engine_cloud_enabled: "Ollama's cloud features are on (or it cannot say); this gateway requires them off (GATEHOUSE_REQUIRE_NO_CLOUD).",
   upstream_timeout: "The model server did not answer in time.",
 };
 

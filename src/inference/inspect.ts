@@ -5,6 +5,7 @@ import { applyAgentPolicy } from "./agent-policy";
 import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
 import { loadAliases } from "./aliases";
 import { assertModelAllowed } from "./model-policy";
+import { guardEgress } from "./egress-guard";
 import { applyAlias, withDefaultModel } from "./model-resolution";
 import { modelOf, type RouteSpec } from "./route-table";
 
@@ -34,6 +35,7 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     const model = named ?? c.req.param("id") ?? null;
     for (const name of modelsNamedBy(body)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
     c.set("model", model);
+    await guardEgress(c, route, body, model);
     // Ollama's native API streams unless told not to; every /v1 dialect only when asked.
     const streamed = body ? (route.dialect === "ollama" ? body.stream !== false : body.stream === true) : false;
     c.set("streamed", streamed);

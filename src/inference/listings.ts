@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { aliasEntries } from "./alias-listing";
 import { loadAliases } from "./aliases";
+import { isRemoteEntry } from "./engine-facts";
 import { modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
 import { callOllama } from "./upstream";
@@ -24,7 +25,9 @@ export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, 
   const key = listing === "openai-models" ? "data" : "models";
   const entries = Array.isArray(body[key]) ? (body[key] as Record<string, unknown>[]) : [];
   const nameOf = (entry: Record<string, unknown>) => String(entry.id ?? entry.name ?? entry.model ?? "");
-  const kept = principal ? entries.filter((entry) => modelAllowed(principal, nameOf(entry))) : entries;
-  const aliases = aliasEntries(listing, await loadAliases(c.env.DB), entries, principal, nameOf);
+  // Remote models (the engine says so) are hidden from those who may not use them, whatever their name.
+  const usable = (entry: Record<string, unknown>) => principal === undefined || (modelAllowed(principal, nameOf(entry)) && (principal.allowCloudModels || !isRemoteEntry(entry)));
+  const kept = entries.filter(usable);
+  const aliases = aliasEntries(listing, await loadAliases(c.env.DB), kept, principal, nameOf);
   return c.json({ ...body, [key]: [...kept, ...aliases] });
 }

@@ -69,6 +69,6 @@ export const queueAnswer = z.object({
 
 export const healthAnswer = z.object({
   status: z.string(),
-  upstream: z.object({ ollama: z.string() }),
+  upstream: z.object({ ollama: z.string(), ollamaCloud: z.string().optional() }),
   version: z.string(),
 });

@@ -16,13 +16,12 @@ export interface EngineTarget {
   timeoutMs: number;
 }
 
+/** How long a listed model's local/remote standing is trusted; a name the list does not know refreshes it at once. */
 const freshMs = 30_000;
-/** A name the cached list does not know refreshes it, at most this often. */
-const missRefreshMs = 2_000;
 
 let remoteCache: { remote: Set<string>; local: Set<string>; at: number } | null = null;
 let statusCache: { cloud: CloudState; at: number } | null = null;
-const statusFreshMs = 10_000;
+const statusFreshMs = 5_000;
 
 export type CloudState = "enabled" | "disabled" | "unknown";
 
@@ -67,9 +66,10 @@ async function refreshTags(target: EngineTarget, now: number): Promise<boolean> 
 /** Whether Ollama serves `model` from elsewhere; "unknown" when it could not be asked. */
 export async function isRemoteModel(target: EngineTarget, model: string, now = Date.now()): Promise<boolean | "unknown"> {
   const name = key(model);
-  const stale = !remoteCache || now - remoteCache.at >= freshMs;
-  const miss = remoteCache !== null && !remoteCache.remote.has(name) && !remoteCache.local.has(name) && now - remoteCache.at >= missRefreshMs;
-  if ((stale || miss) && !(await refreshTags(target, now)) && stale) return "unknown";
+  const known = remoteCache !== null && now - remoteCache.at < freshMs && (remoteCache.remote.has(name) || remoteCache.local.has(name));
+  // Not known (new, stale, or never listed): ask again. A model Ollama does not list at all is
+  // not one it runs here or elsewhere (it answers 404), unless its name says cloud (checked by name).
+  if (!known && !(await refreshTags(target, now))) return "unknown";
   return remoteCache!.remote.has(name);
 }
 

@@ -23,7 +23,8 @@ const settingKey = "model_aliases";
 export function resolveAlias(aliases: readonly Alias[], name: string): string | null {
   const canonical = canonicalModel(name);
   for (const alias of aliases) {
-    if (globMatches(alias.pattern, name) || globMatches(alias.pattern, canonical)) return alias.model;
+    // `gpt-5` and `gpt-5:latest` are one name to Ollama, on either side.
+    if (globMatches(alias.pattern, name) || globMatches(canonicalModel(alias.pattern), canonical)) return alias.model;
   }
   return null;
 }

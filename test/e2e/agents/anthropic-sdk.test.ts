@@ -35,10 +35,11 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
     await resetSimulator(simulator);
   });
 
+  // This SDK sends `apiKey` as a Bearer token; Claude Code's ANTHROPIC_API_KEY goes as x-api-key, set here by hand.
   const client = (key = secret, options: { bearer?: boolean } = {}) =>
     options.bearer
       ? new Anthropic({ baseURL: gatehouse.url, apiKey: null, authToken: key, maxRetries: 0 })
-      : new Anthropic({ baseURL: gatehouse.url, apiKey: key, maxRetries: 0 });
+      : new Anthropic({ baseURL: gatehouse.url, apiKey: null, authToken: null, defaultHeaders: { "x-api-key": key }, maxRetries: 0 });
   const ask = { model: "llama3.2", max_tokens: 32, messages: [{ role: "user" as const, content: "hello from claude" }] };
 
   test("a whole message by x-api-key: the answer, its usage, the audit record with tokens and text", async () => {

@@ -83,9 +83,3 @@ export async function engineCloud(target: EngineTarget, now = Date.now()): Promi
   statusCache = cloud === "unknown" ? null : { cloud, at: now };
   return cloud;
 }
-
-/** Forgets what was learnt (tests; a restart does the same). */
-export function forgetEngineFacts(): void {
-  remoteCache = null;
-  statusCache = null;
-}

@@ -5,7 +5,7 @@ import { AdminClient } from "../helpers/accounts";
 import type { GatehouseProcess } from "../helpers/gatehouse-process";
 import { configureSimulator, resetSimulator } from "../helpers/simulator-process";
 import { startStack, stopStack } from "../helpers/stack";
-import { finishedEvent, generous, sawClosedEarly, seenRequests } from "./helpers";
+import { agentAccounts, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
 
 /**
  * The official @anthropic-ai/sdk against POST /v1/messages through `npm start`:
@@ -18,15 +18,12 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
   let secret: string;
   let restricted: string;
   let slow: string;
-  let quota: { userId: string; secret: string };
+  let quota: AgentAccounts["quota"];
 
   beforeAll(async () => {
     ({ simulator, gatehouse } = await startStack({ GATEHOUSE_MAX_NUM_PREDICT: "64", GATEHOUSE_MAX_INFLIGHT: "1", GATEHOUSE_MAX_QUEUE: "1" }));
     admin = await AdminClient.signIn(gatehouse.url);
-    secret = (await admin.userWithKey("claude-user", { limits: generous })).secret;
-    restricted = (await admin.userWithKey("claude-qwen-only", { limits: { ...generous, models: ["qwen*"] } })).secret;
-    slow = (await admin.userWithKey("claude-slow", { limits: { ...generous, rpm: 1, burst: 1 } })).secret;
-    quota = await admin.userWithKey("claude-quota", { limits: { ...generous, dailyTokens: 30 } });
+    ({ secret, restricted, slow, quota } = await agentAccounts(admin, "claude"));
   });
   afterAll(async () => {
     await stopStack(simulator, gatehouse);

@@ -19,6 +19,23 @@ export interface AuditEvent {
 
 export const generous = { rpm: 1000, burst: 1000, concurrency: 10, dailyTokens: null, monthlyTokens: null, models: null };
 
+/** The accounts the SDK tests need: open, qwen-only, one request a minute, a 30-token day. */
+export interface AgentAccounts {
+  secret: string;
+  restricted: string;
+  slow: string;
+  quota: { userId: string; secret: string };
+}
+
+export async function agentAccounts(admin: AdminClient, prefix: string): Promise<AgentAccounts> {
+  return {
+    secret: (await admin.userWithKey(`${prefix}-user`, { limits: generous })).secret,
+    restricted: (await admin.userWithKey(`${prefix}-qwen-only`, { limits: { ...generous, models: ["qwen*"] } })).secret,
+    slow: (await admin.userWithKey(`${prefix}-slow`, { limits: { ...generous, rpm: 1, burst: 1 } })).secret,
+    quota: await admin.userWithKey(`${prefix}-quota`, { limits: { ...generous, dailyTokens: 30 } }),
+  };
+}
+
 /** The finished audit record of a request, waiting for its completion (written off the response path). */
 export async function finishedEvent(admin: AdminClient, requestId: string, timeoutMs = 15_000): Promise<AuditEvent> {
   const deadline = Date.now() + timeoutMs;

@@ -6,7 +6,7 @@ import { AdminClient } from "../helpers/accounts";
 import type { GatehouseProcess } from "../helpers/gatehouse-process";
 import { configureSimulator, resetSimulator } from "../helpers/simulator-process";
 import { startStack, stopStack } from "../helpers/stack";
-import { finishedEvent, generous, sawClosedEarly, seenRequests } from "./helpers";
+import { agentAccounts, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
 
 /**
  * The official `openai` package's client.responses.create against
@@ -20,15 +20,12 @@ describe("OpenAI Responses through Gatehouse (openai)", () => {
   let secret: string;
   let restricted: string;
   let slow: string;
-  let quota: { userId: string; secret: string };
+  let quota: AgentAccounts["quota"];
 
   beforeAll(async () => {
     ({ simulator, gatehouse } = await startStack({ GATEHOUSE_MAX_NUM_PREDICT: "64" }));
     admin = await AdminClient.signIn(gatehouse.url);
-    secret = (await admin.userWithKey("codex-user", { limits: generous })).secret;
-    restricted = (await admin.userWithKey("codex-qwen-only", { limits: { ...generous, models: ["qwen*"] } })).secret;
-    slow = (await admin.userWithKey("codex-slow", { limits: { ...generous, rpm: 1, burst: 1 } })).secret;
-    quota = await admin.userWithKey("codex-quota", { limits: { ...generous, dailyTokens: 30 } });
+    ({ secret, restricted, slow, quota } = await agentAccounts(admin, "codex"));
   });
   afterAll(async () => {
     await stopStack(simulator, gatehouse);

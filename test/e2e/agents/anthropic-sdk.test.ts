@@ -21,7 +21,9 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
   let quota: AgentAccounts["quota"];
 
   beforeAll(async () => {
-    ({ simulator, gatehouse } = await startStack({ GATEHOUSE_MAX_NUM_PREDICT: "64", GATEHOUSE_MAX_INFLIGHT: "1", GATEHOUSE_MAX_QUEUE: "1" }));
+    // A small body limit: a body just over it is written whole before the 413 comes back
+    // (a 9 MiB one is still being written when Gatehouse answers, and the client sees a reset).
+    ({ simulator, gatehouse } = await startStack({ GATEHOUSE_MAX_NUM_PREDICT: "64", GATEHOUSE_MAX_INFLIGHT: "1", GATEHOUSE_MAX_QUEUE: "1", GATEHOUSE_MAX_BODY_BYTES: "262144" }));
     admin = await AdminClient.signIn(gatehouse.url);
     ({ secret, restricted, slow, quota } = await agentAccounts(admin, "claude"));
   });
@@ -96,7 +98,7 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
     expect(limited).toBeInstanceOf(Anthropic.RateLimitError);
     expect(Number((limited as InstanceType<typeof Anthropic.RateLimitError>).headers.get("retry-after"))).toBeGreaterThan(0);
     expect((limited as InstanceType<typeof Anthropic.RateLimitError>).error).toMatchObject({ type: "error", error: { type: "rate_limit_error" } });
-    const big = await client().messages.create({ ...ask, messages: [{ role: "user", content: "x".repeat(9 * 1024 * 1024) }] }).catch((error: unknown) => error);
+    const big = await client().messages.create({ ...ask, messages: [{ role: "user", content: "x".repeat(300 * 1024) }] }).catch((error: unknown) => error);
     expect(big).toBeInstanceOf(Anthropic.ContentTooLargeError);
     expect((big as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: "request_too_large" } });
     // None of them reached Ollama but the unknown model (Ollama's own 404).
@@ -104,9 +106,14 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
   });
 
   test("a full GPU queue is a 503 with Retry-After: ServiceUnavailableError", async () => {
-    await configureSimulator(simulator, { firstByteDelayMs: 2_000 });
+    await configureSimulator(simulator, { firstByteDelayMs: 3_000 });
     const held = [client().messages.create(ask), client().messages.create(ask)];
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Until one holds the GPU slot and the other the only place in the queue.
+    for (let i = 0; i < 100; i++) {
+      const queue = await admin.json<{ inflight: number; waiting: number }>("GET", "/admin/api/queue");
+      if (queue.inflight === 1 && queue.waiting === 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     const refused = await client().messages.create(ask).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Anthropic.ServiceUnavailableError);
     expect((refused as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: "overloaded_error" } });

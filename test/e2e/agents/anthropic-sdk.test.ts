@@ -5,7 +5,7 @@ import { AdminClient } from "../helpers/accounts";
 import type { GatehouseProcess } from "../helpers/gatehouse-process";
 import { configureSimulator, resetSimulator } from "../helpers/simulator-process";
 import { startStack, stopStack } from "../helpers/stack";
-import { agentAccounts, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
+import { agentAccounts, chargedAtLeast, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
 
 /**
  * The official @anthropic-ai/sdk against POST /v1/messages through `npm start`:
@@ -124,6 +124,7 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
   test("quota: tokens charged from the answers, then a 429", async () => {
     // 3 prompt + 4 answer tokens a call; the 30-token day is used up after the fifth.
     for (let i = 0; i < 5; i++) await client(quota.secret).messages.create(ask);
+    expect(await chargedAtLeast(gatehouse.url, quota.secret, 35)).toBe(35);
     const refused = await client(quota.secret).messages.create(ask).catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);
     expect((refused as Error).message).toMatch(/quota/i);

@@ -58,6 +58,17 @@ export async function userEvents(admin: AdminClient, userId: string, endpoint: s
   return events.filter((event) => event.endpoint === endpoint);
 }
 
+/** Waits until a key's owner has at least `tokens` charged today (the charge lands off the response path). */
+export async function chargedAtLeast(baseUrl: string, key: string, tokens: number, timeoutMs = 15_000): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const me = (await (await fetch(`${baseUrl}/account/api/me`, { headers: { Authorization: `Bearer ${key}` } })).json()) as { usage: { day: { used: number } } | null };
+    const used = me.usage?.day.used ?? 0;
+    if (used >= tokens || Date.now() > deadline) return used;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function seenRequests(simulator: OllamaSimulator): Promise<SeenRequest[]> {
   const log = (await (await fetch(`${simulator.url}/__sim/requests`)).json()) as { requests: SeenRequest[] };
   return log.requests;

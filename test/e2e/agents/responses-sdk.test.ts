@@ -6,7 +6,7 @@ import { AdminClient } from "../helpers/accounts";
 import type { GatehouseProcess } from "../helpers/gatehouse-process";
 import { configureSimulator, resetSimulator } from "../helpers/simulator-process";
 import { startStack, stopStack } from "../helpers/stack";
-import { agentAccounts, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
+import { agentAccounts, chargedAtLeast, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
 
 /**
  * The official `openai` package's client.responses.create against
@@ -91,6 +91,7 @@ describe("OpenAI Responses through Gatehouse (openai)", () => {
 
   test("quota: tokens charged from the answers, then a 429", async () => {
     for (let i = 0; i < 5; i++) await openai(quota.secret).responses.create(ask);
+    expect(await chargedAtLeast(gatehouse.url, quota.secret, 35)).toBe(35);
     const refused = await openai(quota.secret).responses.create(ask).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     expect((refused as Error).message).toMatch(/quota/i);

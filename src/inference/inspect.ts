@@ -1,19 +1,23 @@
 import type { MiddlewareHandler } from "hono";
+import type { Principal } from "../auth/principal";
+import type { GatehouseConfig } from "../config";
 import type { AppEnv } from "../env";
 import { validated } from "../middleware/validate";
 import { applyAgentPolicy } from "./agent-policy";
-import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
 import { loadAliases } from "./aliases";
-import { assertModelAllowed } from "./model-policy";
+import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
 import { guardEgress } from "./egress-guard";
+import { assertModelAllowed } from "./model-policy";
 import { applyAlias, withDefaultModel } from "./model-resolution";
 import { modelOf, type RouteSpec } from "./route-table";
 
 /**
  * Checks what a request asks for before anything is admitted or forwarded:
- * the body against its schema, the model against the caller's allowed list
- * and the cloud rule, the GPU ceilings. Leaves the body to forward and the
- * model in the context for the limiter and the audit record.
+ * the body against its schema (a key's default model filled in first), the
+ * model it runs (after aliases) against the caller's allowed list and the
+ * cloud rule, the GPU ceilings and each dialect's own rules, then the egress
+ * guard (the engine's word on remote models). Leaves the body to forward and
+ * both model names in the context for the limiter and the audit record.
  */
 export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
   return async function inspectRequest(c, next) {
@@ -26,8 +30,7 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
       body = aliased.body;
       c.set("requestedModel", aliased.requested);
       if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
-      if (route.dialect === "anthropic" || route.dialect === "responses") body = applyAgentPolicy(route.dialect, body, c.var.principal, c.var.config);
-      else body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);
+      body = dialectPolicy(route, body, c.var.principal, c.var.config);
     }
     const named = modelOf(body);
     if (named !== null && c.var.principal) assertModelAllowed(c.var.principal, named);
@@ -50,6 +53,19 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     c.set("upstreamBody", body);
     await next();
   };
+}
+
+/** Each dialect's ceilings (and, for the agent dialects, their own rules). */
+function dialectPolicy(route: RouteSpec, body: Record<string, unknown>, principal: Principal | undefined, config: GatehouseConfig): Record<string, unknown> {
+  switch (route.dialect) {
+    case "anthropic":
+    case "responses":
+      return applyAgentPolicy(route.dialect, body, principal, config);
+    case "openai":
+      return applyOpenAiCeilings(body, config);
+    case "ollama":
+      return applyOllamaCeilings(body, config);
+  }
 }
 
 /** POST /chat → Ollama's /api/chat: the credentials never travel on, the answer is one JSON. */

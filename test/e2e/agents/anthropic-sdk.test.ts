@@ -5,7 +5,7 @@ import { AdminClient } from "../helpers/accounts";
 import type { GatehouseProcess } from "../helpers/gatehouse-process";
 import { configureSimulator, resetSimulator } from "../helpers/simulator-process";
 import { startStack, stopStack } from "../helpers/stack";
-import { agentAccounts, chargedAtLeast, finishedEvent, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
+import { agentAccounts, chargedAtLeast, finishedEvent, generous, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
 
 /**
  * The official @anthropic-ai/sdk against POST /v1/messages through `npm start`:
@@ -39,6 +39,10 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
     options.bearer
       ? new Anthropic({ baseURL: gatehouse.url, apiKey: null, authToken: key, maxRetries: 0 })
       : new Anthropic({ baseURL: gatehouse.url, apiKey: null, authToken: null, defaultHeaders: { "x-api-key": key }, maxRetries: 0 });
+  /** Until the simulator has a /v1/messages request in hand. */
+  async function sawInFlight(): Promise<void> {
+    for (let i = 0; i < 200 && !(await seenRequests(simulator)).some((s) => s.path === "/v1/messages"); i++) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
   const ask = { model: "llama3.2", max_tokens: 32, messages: [{ role: "user" as const, content: "hello from claude" }] };
 
   test("a whole message by x-api-key: the answer, its usage, the audit record with tokens and text", async () => {
@@ -119,6 +123,17 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
     expect((refused as InstanceType<typeof Anthropic.APIError>).error).toMatchObject({ error: { type: "overloaded_error" } });
     expect(Number((refused as InstanceType<typeof Anthropic.APIError>).headers?.get("retry-after"))).toBeGreaterThan(0);
     await Promise.all(held);
+  });
+
+  test("concurrency: a second request while the first is in flight is a 429", async () => {
+    const single = (await admin.userWithKey("claude-single", { limits: { ...generous, concurrency: 1 } })).secret;
+    await configureSimulator(simulator, { firstByteDelayMs: 1_500 });
+    const first = client(single).messages.create(ask);
+    await sawInFlight();
+    const second = await client(single).messages.create(ask).catch((error: unknown) => error);
+    expect(second).toBeInstanceOf(Anthropic.RateLimitError);
+    expect((second as Error).message).toMatch(/in flight/i);
+    await first;
   });
 
   test("quota: tokens charged from the answers, then a 429", async () => {

@@ -1,7 +1,10 @@
+import type { Context } from "hono";
 import type { Principal } from "../auth/principal";
+import type { AppEnv } from "../env";
 import type { Alias } from "./aliases";
 import { canonicalModel, modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
+import { callOllama } from "./upstream";
 
 type Entry = Record<string, unknown>;
 
@@ -25,4 +28,18 @@ export function aliasEntries(listing: Listing, aliases: readonly Alias[], all: E
     added.push(listing === "openai-models" ? { ...target, id: alias.pattern } : { ...target, name: alias.pattern, model: alias.pattern });
   }
   return added;
+}
+
+/** GET /v1/models/:id for an alias: the target's model object under the alias's id, as the listing shows it. */
+export async function aliasedModel(c: Context<AppEnv>, alias: string, target: string): Promise<Response> {
+  const config = c.var.config;
+  const upstream = await callOllama(
+    { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
+    { method: "GET", path: `/v1/models/${encodeURIComponent(target)}`, signal: c.req.raw.signal },
+  );
+  if (!upstream.ok) {
+    return new Response(upstream.body, { status: upstream.status, headers: { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json" } });
+  }
+  const model = await upstream.json<Record<string, unknown>>();
+  return c.json({ ...model, id: alias });
 }

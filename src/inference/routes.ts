@@ -3,8 +3,11 @@ import { every } from "hono/combine";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { anthropicCountTokensBody } from "./agent-schemas";
+import { aliasedModel } from "./alias-listing";
+import { loadAliases, resolveAlias } from "./aliases";
 import { countTokens } from "./count-tokens";
 import { forward } from "./forward";
+import { guardEgress } from "./egress-guard";
 import { filteredListing } from "./listings";
 import { modelAllowed } from "./model-policy";
 import { routeTable, type RouteSpec } from "./route-table";
@@ -22,8 +25,14 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
   const modelRoute: RouteSpec = { method: "GET", path: "/v1/models/:id{.+}", upstreamPath: "/v1/models", group: "metadata", dialect: "openai" };
   routes.get(modelRoute.path, every(...stepsFor(modelRoute)), async (c) => {
     const id = c.req.param("id") ?? "";
-    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*(:[A-Za-z0-9._\-]+)?$/.test(id) || (c.var.principal && !modelAllowed(c.var.principal, id))) {
+    // An alias is judged by its target, as everywhere (inspect judged the id itself).
+    const target = resolveAlias(await loadAliases(c.env.DB), id);
+    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*(:[A-Za-z0-9._\-]+)?$/.test(id) || (c.var.principal && !modelAllowed(c.var.principal, target ?? id))) {
       throw new GatehouseError("not_found", { message: `The model "${id.slice(0, 200)}" does not exist.` });
+    }
+    if (target !== null) {
+      await guardEgress(c, modelRoute, undefined, target);
+      return aliasedModel(c, id, target);
     }
     return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
   });

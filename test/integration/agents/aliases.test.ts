@@ -115,6 +115,11 @@ describe("listings", () => {
     const limited = (await (await call(llamaOnly, "GET", "/v1/models")).json()) as { data: { id: string }[] };
     expect(limited.data.map((m) => m.id)).toContain("gpt-5");
     expect(limited.data.map((m) => m.id)).not.toContain("claude-sonnet-4-5");
+    // Retrieving one: the target's model object under the alias's id; a target the caller may not use is 404.
+    const one = await call(llamaOnly, "GET", "/v1/models/gpt-5");
+    expect(one.status).toBe(200);
+    expect(await one.json()).toMatchObject({ id: "gpt-5", object: "model" });
+    expect((await call(llamaOnly, "GET", "/v1/models/claude-sonnet-4-5")).status).toBe(404);
   });
 });
 

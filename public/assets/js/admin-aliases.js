@@ -22,7 +22,7 @@ export function initAliases() {
     const data = new FormData(form);
     aliases.push({ pattern: String(data.get("pattern") ?? "").trim(), model: String(data.get("model") ?? "").trim() });
     form.reset();
-    void save("Added");
+    save("Added");
   });
   void load();
 }
@@ -36,18 +36,25 @@ async function load() {
   }
 }
 
+/** Saves one at a time, each sending the list as it is then: quick clicks never reorder two PUTs. */
+let saving = Promise.resolve();
+
 /** @param {string} done */
-async function save(done) {
+function save(done) {
+  render();
+  saving = saving.then(() => send(done));
+}
+
+/** @param {string} done */
+async function send(done) {
   const status = byId("aliases-message");
   try {
-    aliases = (await api("PUT", "/admin/api/aliases", { aliases })).aliases;
-    say(status, `${done}. ${aliases.length} alias${aliases.length === 1 ? "" : "es"}, tried in this order.`, "ok");
+    const saved = await api("PUT", "/admin/api/aliases", { aliases });
+    say(status, `${done}. ${saved.aliases.length} alias${saved.aliases.length === 1 ? "" : "es"}, tried in this order.`, "ok");
   } catch (error) {
     reportError(status, "Saving the aliases", error);
     await load();
-    return;
   }
-  render();
 }
 
 function render() {
@@ -61,23 +68,27 @@ function render() {
       h(
         "td",
         { class: "actions" },
-        h("button", { type: "button", class: "secondary", disabled: index === 0, "aria-label": `Move ${alias.pattern} up`, onclick: () => move(index) }, "Up"),
-        h("button", { type: "button", class: "danger", "aria-label": `Remove ${alias.pattern}`, onclick: () => remove(index) }, "Remove"),
+        h("button", { type: "button", class: "secondary", disabled: index === 0, "aria-label": `Move ${alias.pattern} up`, onclick: () => move(alias.pattern) }, "Up"),
+        h("button", { type: "button", class: "danger", "aria-label": `Remove ${alias.pattern}`, onclick: () => remove(alias.pattern) }, "Remove"),
       ),
     ),
   );
   fillBody(/** @type {HTMLElement} */ (byId("aliases-table").querySelector("tbody")), rows, 4, "No aliases: every model name is used as asked.");
 }
 
-/** @param {number} index */
-function move(index) {
+// By pattern, not by row index: a second click can come before the first save re-rendered the rows.
+
+/** @param {string} pattern */
+function move(pattern) {
+  const index = aliases.findIndex((alias) => alias.pattern === pattern);
+  if (index <= 0) return;
   const [row] = aliases.splice(index, 1);
   if (row) aliases.splice(index - 1, 0, row);
-  void save("Moved");
+  save("Moved");
 }
 
-/** @param {number} index */
-function remove(index) {
-  aliases.splice(index, 1);
-  void save("Removed");
+/** @param {string} pattern */
+function remove(pattern) {
+  aliases = aliases.filter((alias) => alias.pattern !== pattern);
+  save("Removed");
 }

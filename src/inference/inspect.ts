@@ -29,8 +29,6 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
       const aliased = applyAlias(route, body, await loadAliases(c.env.DB));
       body = aliased.body;
       c.set("requestedModel", aliased.requested);
-      // Known from here, so a refusal by the checks below is audited with the model it was for.
-      c.set("model", modelOf(body));
       if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
       body = dialectPolicy(route, body, c.var.principal, c.var.config);
     }

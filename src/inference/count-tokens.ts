@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { foldedGet, isRecord } from "../body/fold";
 import type { AppEnv } from "../env";
 
 /**
@@ -36,5 +37,8 @@ function contentBytes(content: unknown, bytes: (value: unknown) => number): numb
 }
 
 export function countTokens(c: Context<AppEnv>): Response {
-  return c.json({ input_tokens: estimateAnthropicTokens(c.var.upstreamBody ?? {}) });
+  const sent = c.var.receivedBody?.value;
+  // Read as Ollama would read the fields (any case), like every other body.
+  const body = isRecord(sent) ? { system: foldedGet(sent, "system"), messages: foldedGet(sent, "messages"), tools: foldedGet(sent, "tools") } : {};
+  return c.json({ input_tokens: estimateAnthropicTokens(body) });
 }

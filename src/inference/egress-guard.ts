@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { foldedGet } from "../body/fold";
 import { GatehouseError } from "../errors";
 import { engineCloud, isRemoteModel, type EngineTarget } from "./engine-facts";
 import { isCloudModel } from "./model-policy";
@@ -25,7 +26,8 @@ export function engineTarget(c: Context<AppEnv>): EngineTarget {
 
 export async function guardEgress(c: Context<AppEnv>, route: RouteSpec, body: Record<string, unknown> | undefined, model: string | null): Promise<void> {
   const principal = c.var.principal;
-  if (body && principal?.role !== "admin" && isSet(body._debug_render_only)) {
+  // Fields read as Ollama reads them (any case, Unicode folding), from the body as the client sent it.
+  if (body && principal?.role !== "admin" && isSet(foldedGet(body, "_debug_render_only"))) {
     throw new GatehouseError("forbidden", { message: "_debug_render_only: for administrators only" });
   }
   if (route.path === "/api/create" && body) assertCreatesLocal(body);
@@ -41,8 +43,9 @@ function isSet(value: unknown): boolean {
 }
 
 function assertCreatesLocal(body: Record<string, unknown>): void {
-  if (isSet(body.remote_host)) throw new GatehouseError("forbidden", { message: "remote_host: models served from another host are not created through this gateway" });
-  if (typeof body.from === "string" && isCloudModel(body.from)) {
+  if (isSet(foldedGet(body, "remote_host"))) throw new GatehouseError("forbidden", { message: "remote_host: models served from another host are not created through this gateway" });
+  const from = foldedGet(body, "from");
+  if (typeof from === "string" && isCloudModel(from)) {
     throw new GatehouseError("forbidden", { message: "from: a cloud model cannot be the base of a model created through this gateway" });
   }
 }

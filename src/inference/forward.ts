@@ -8,8 +8,9 @@ import { callOllama, type UpstreamCall } from "./upstream";
 
 export type { Dialect } from "./route-table";
 
-const readers: Record<Dialect, () => ResponseReader> = {
-  ollama: () => new OllamaReader(),
+/** One reader per wire format; the request id goes into Ollama's abort line. */
+const readers: Record<Dialect, (requestId: string) => ResponseReader> = {
+  ollama: (requestId) => new OllamaReader(requestId),
   openai: () => new OpenAiReader(),
   anthropic: () => new AnthropicReader(),
   responses: () => new ResponsesReader(),
@@ -36,7 +37,7 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
   c.executionCtx.waitUntil(new Promise<void>((resolve) => (settled = resolve)));
   const body = relay({
     upstream,
-    reader: readers[dialect](),
+    reader: readers[dialect](c.var.requestId),
     receivedAt: c.var.receivedAt,
     clientSignal: c.req.raw.signal,
     dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,

@@ -1,4 +1,5 @@
 import type { Principal } from "../auth/principal";
+import { foldedGet, isRecord } from "../body/fold";
 import { resolveAlias, type Alias } from "./aliases";
 import type { RouteSpec } from "./route-table";
 
@@ -13,23 +14,21 @@ import type { RouteSpec } from "./route-table";
 
 type Body = Record<string, unknown>;
 
-/** The raw body with the key's default model filled in when it names none. */
-export function withDefaultModel(route: RouteSpec, raw: unknown, principal: Principal | undefined): unknown {
+/** The key's default model when the received body names none (read as Ollama reads it), or null. */
+export function defaultModelFor(route: RouteSpec, received: unknown, principal: Principal | undefined): string | null {
   const fallback = principal?.scope?.defaultModel;
-  if (route.group !== "inference" || !fallback) return raw;
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return raw;
-  const body = raw as Body;
-  return body.model === undefined || body.model === null ? { ...body, model: fallback } : raw;
+  if (route.group !== "inference" || !fallback || !isRecord(received)) return null;
+  const named = foldedGet(received, "model");
+  return named === undefined || named === null ? fallback : null;
 }
 
-/** The body with its model replaced by the alias target, and the name asked for; unchanged when no alias applies. */
-export function applyAlias(route: RouteSpec, body: Body, aliases: readonly Alias[]): { body: Body; requested: string | null } {
+/** The alias that applies to a validated view: the field it names the model in, the name asked for, the target; or null. */
+export function aliasFor(route: RouteSpec, view: Body, aliases: readonly Alias[]): { field: "model" | "name"; requested: string; target: string } | null {
   // Model management acts on real names only: no alias may rename what is pulled or deleted.
-  if (route.group === "admin" || aliases.length === 0) return { body, requested: null };
-  const field = typeof body.model === "string" ? "model" : typeof body.name === "string" ? "name" : null;
-  if (field === null) return { body, requested: null };
-  const asked = body[field] as string;
-  const target = resolveAlias(aliases, asked);
-  if (target === null) return { body, requested: null };
-  return { body: { ...body, [field]: target }, requested: asked };
+  if (route.group === "admin" || aliases.length === 0) return null;
+  const field = typeof view.model === "string" ? "model" : typeof view.name === "string" ? "name" : null;
+  if (field === null) return null;
+  const requested = view[field] as string;
+  const target = resolveAlias(aliases, requested);
+  return target === null ? null : { field, requested, target };
 }

@@ -3,9 +3,11 @@ import type { Principal } from "../../../src/auth/principal";
 import { parseCredentialHeaders } from "../../../src/auth/credentials";
 import { encodeEvent, type SealedEvent } from "../../../src/audit/canonical";
 import { parseConfig } from "../../../src/config";
-import { errorBody, errorDialectOf, GatehouseError } from "../../../src/errors";
+import { errorBody, errorDialectFor, GatehouseError } from "../../../src/errors";
 import { defaultLimits } from "../../../src/governance/limits";
-import { applyAgentPolicy } from "../../../src/inference/agent-policy";
+import { checkAgentPolicy } from "../../../src/inference/agent-policy";
+import { applyCeilings, ceilingRules } from "../../../src/inference/ceilings";
+import { BodyEdits } from "../../../src/body/edits";
 import { AnthropicReader, ResponsesReader } from "../../../src/inference/agent-readers";
 import { resolveAlias } from "../../../src/inference/aliases";
 import { estimateAnthropicTokens } from "../../../src/inference/count-tokens";
@@ -86,23 +88,27 @@ describe("ResponsesReader", () => {
 
 describe("agent policy", () => {
   test("output ceilings: above, absent or null become the ceiling; below stays", () => {
-    expect(applyAgentPolicy("anthropic", { max_tokens: 5000 }, principal(), config).max_tokens).toBe(100);
-    expect(applyAgentPolicy("anthropic", {}, principal(), config).max_tokens).toBe(100);
-    expect(applyAgentPolicy("responses", { max_output_tokens: null }, principal(), config).max_output_tokens).toBe(100);
-    expect(applyAgentPolicy("responses", { max_output_tokens: 7 }, principal(), config).max_output_tokens).toBe(7);
+    const limit = (kind: "anthropic-messages" | "responses", body: Record<string, unknown>) => {
+      const edits = new BodyEdits();
+      return [applyCeilings(ceilingRules[kind], body, edits, config), edits.paths];
+    };
+    expect(limit("anthropic-messages", { max_tokens: 5000 })).toEqual([100, ["max_tokens"]]);
+    expect(limit("anthropic-messages", {})).toEqual([100, ["max_tokens"]]);
+    expect(limit("responses", { max_output_tokens: null })).toEqual([100, ["max_output_tokens"]]);
+    expect(limit("responses", { max_output_tokens: 7 })).toEqual([7, []]);
   });
 
   test("stateful Responses fields are refused naming the field; their empty values pass", () => {
-    expect(() => applyAgentPolicy("responses", { previous_response_id: "r" }, principal(), config)).toThrow(/^previous_response_id/);
-    expect(() => applyAgentPolicy("responses", { conversation: { id: "c" } }, principal(), config)).toThrow(/^conversation/);
-    expect(() => applyAgentPolicy("responses", { background: true }, principal(), config)).toThrow(/^background/);
-    expect(() => applyAgentPolicy("responses", { previous_response_id: null, background: false }, principal(), config)).not.toThrow();
+    expect(() => checkAgentPolicy("responses", { previous_response_id: "r" }, principal())).toThrow(/^previous_response_id/);
+    expect(() => checkAgentPolicy("responses", { conversation: { id: "c" } }, principal())).toThrow(/^conversation/);
+    expect(() => checkAgentPolicy("responses", { background: true }, principal())).toThrow(/^background/);
+    expect(() => checkAgentPolicy("responses", { previous_response_id: null, background: false }, principal())).not.toThrow();
   });
 
   test("server-side web tools are refused unless the user may use cloud models", () => {
     const body = { tools: [{ name: "calc" }, { type: "Web_Search_20250305" }] };
-    expect(() => applyAgentPolicy("anthropic", body, principal(), config)).toThrow(/tools\.1: the server-side tool "Web_Search_20250305"/);
-    expect(() => applyAgentPolicy("anthropic", body, principal(true), config)).not.toThrow();
+    expect(() => checkAgentPolicy("anthropic", body, principal())).toThrow(/tools\.1: the server-side tool "Web_Search_20250305"/);
+    expect(() => checkAgentPolicy("anthropic", body, principal(true))).not.toThrow();
   });
 });
 
@@ -124,7 +130,7 @@ describe("Anthropic errors", () => {
     expect([type("invalid_request"), type("unauthenticated"), type("forbidden"), type("not_found"), type("payload_too_large"), type("rate_limited"), type("overloaded"), type("upstream_unavailable")]).toEqual([
       "invalid_request_error", "authentication_error", "permission_error", "not_found_error", "request_too_large", "rate_limit_error", "overloaded_error", "api_error",
     ]);
-    expect([errorDialectOf("/v1/messages"), errorDialectOf("/v1/messages/count_tokens"), errorDialectOf("/v1/messagesX"), errorDialectOf("/v1/responses"), errorDialectOf("/api/chat")]).toEqual([
+    expect([errorDialectFor("/v1/messages"), errorDialectFor("/v1/messages/count_tokens"), errorDialectFor("/v1/messagesX"), errorDialectFor("/v1/responses"), errorDialectFor("/api/chat")]).toEqual([
       "anthropic", "anthropic", "openai", "openai", "gatehouse",
     ]);
   });

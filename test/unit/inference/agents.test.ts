@@ -131,7 +131,7 @@ describe("Anthropic errors", () => {
       "invalid_request_error", "authentication_error", "permission_error", "not_found_error", "request_too_large", "rate_limit_error", "overloaded_error", "api_error",
     ]);
     expect([errorDialectFor("/v1/messages"), errorDialectFor("/v1/messages/count_tokens"), errorDialectFor("/v1/messagesX"), errorDialectFor("/v1/responses"), errorDialectFor("/api/chat")]).toEqual([
-      "anthropic", "anthropic", "openai", "openai", "gatehouse",
+      "anthropic", "anthropic", "openai", "openai", "ollama",
     ]);
   });
 });

@@ -79,7 +79,8 @@ describe("admin console: model aliases", () => {
     const message = await textOnceContains(page, "#aliases-message", /model/i);
     expect(message).toMatch(/not a valid model name/);
     expect(await admin.json("GET", "/admin/api/aliases")).toEqual({ aliases: [] });
-    expect(await rows().count()).toBe(0);
+    // The console reloads the list after the refusal.
+    await expect.poll(() => rows().count(), { timeout: 10_000 }).toBe(0);
     expect(unexpectedProblems(problems, [400]), failed.join("\n")).toEqual([]);
   });
 });

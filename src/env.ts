@@ -7,6 +7,7 @@ import type { Settlement } from "./inference/exchange";
 import type { AdmissionHandle } from "./governance/admission";
 import type { AdmissionQueue } from "./governance/admission-queue";
 import type { UserLimiter } from "./governance/user-limiter";
+import type { StoredForms } from "./sensitive/screen-step";
 
 /**
  * The bindings workerd gives the worker (declared in wrangler.toml and passed
@@ -61,6 +62,8 @@ export interface Variables {
   hideUsageChunk: boolean;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
+  /** What the sensitive-data screen left for the audit record: redacted prompt and answer (src/sensitive/). */
+  sensitive: StoredForms;
   /** Set once this request's audit record is committed (its settlement completes it; onError records no refusal). */
   auditStarted: boolean;
 }

@@ -25,7 +25,11 @@ export type AdminAction =
   | "key.create"
   | "key.revoke"
   | "audit.export"
-  | "aliases.set";
+  | "aliases.set"
+  | "audit.read" //              an admin opened one record's prompt and answer text (src/control/content-reads.ts)
+  | "sensitive.policy"
+  | "sensitive.pattern"
+  | "sensitive.guard";
 
 export type AdminDetail = Record<string, string | number | boolean | null>;
 

@@ -41,6 +41,8 @@ export interface SealedEvent {
   responseBytes: number | null;
   finishedAt: number | null;
   count: number;
+  /** The name asked for when an alias mapped it to `model`; absent or null otherwise. */
+  requestedModel?: string | null;
 }
 
 /** The sealed fields of an admin action (admin_actions minus seq). */
@@ -54,11 +56,17 @@ export interface SealedAdminAction {
   detail: string | null;
 }
 
+/**
+ * v1 for records without an alias (every record written before aliases
+ * existed still verifies); v2 appends the name asked for.
+ */
 export function encodeEvent(e: SealedEvent): string {
+  const requested = e.requestedModel ?? null;
   return JSON.stringify([
-    "event/v1", e.id, e.kind, e.startedAt, e.userId, e.keyId, e.clientAddress, e.method, e.endpoint, e.model,
+    requested === null ? "event/v1" : "event/v2", e.id, e.kind, e.startedAt, e.userId, e.keyId, e.clientAddress, e.method, e.endpoint, e.model,
     e.stream, e.captureMode, e.promptSha256, e.promptBytes, e.status, e.outcome, e.code, e.latencyMs, e.ttfbMs,
     e.promptTokens, e.completionTokens, e.bytesOut, e.responseSha256, e.responseBytes, e.finishedAt, e.count,
+    ...(requested === null ? [] : [requested]),
   ]);
 }
 
@@ -97,5 +105,6 @@ export function sealedEventOf<T extends SealedEvent>(row: T): SealedEvent {
     latencyMs: row.latencyMs, ttfbMs: row.ttfbMs, promptTokens: row.promptTokens,
     completionTokens: row.completionTokens, bytesOut: row.bytesOut, responseSha256: row.responseSha256,
     responseBytes: row.responseBytes, finishedAt: row.finishedAt, count: row.count,
+    requestedModel: row.requestedModel ?? null,
   };
 }

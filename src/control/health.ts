@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { engineCloud } from "../inference/engine-facts";
 import { probeOllama } from "../inference/upstream";
 import { version } from "../version";
 
@@ -7,7 +8,9 @@ import { version } from "../version";
 export async function health(c: Context<AppEnv>): Promise<Response> {
   const config = c.var.config;
   const up = await probeOllama({ ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA }, config.GATEHOUSE_CONNECT_TIMEOUT * 1000);
+  // Ollama's cloud switch (GET /api/status): "enabled" means a `:cloud` model or a web tool can leave the box.
+  const cloud = up ? await engineCloud({ ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, timeoutMs: config.GATEHOUSE_CONNECT_TIMEOUT * 1000 }) : "unknown";
   // workerd sends no Date header of its own; `gatehouse doctor` compares its clock with this one.
   c.header("Date", new Date().toUTCString());
-  return c.json({ status: up ? "ok" : "degraded", upstream: { ollama: up ? "up" : "down" }, version });
+  return c.json({ status: up ? "ok" : "degraded", upstream: { ollama: up ? "up" : "down", ollamaCloud: cloud }, version });
 }

@@ -94,6 +94,8 @@ export const auditEvents = sqliteTable("audit_events", {
   finishedAt: integer("finished_at"),
   count: integer("count").notNull().default(1),
   sealedSeq: integer("sealed_seq"),
+  /** The name asked for when an alias mapped it to `model` (migrations/0004_add_requested_model.sql). */
+  requestedModel: text("requested_model"),
 });
 
 /** Prompt/response text in pieces that fit hosted D1's 1 MB row limit. */

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { parseAuthorization } from "../auth/credentials";
+import { parseCredentialHeaders } from "../auth/credentials";
 import { identifyByKey, identifyByPassword, identifyBySession } from "../auth/identify";
 import { principalFor } from "../auth/principal-for";
 import type { CredentialKind } from "../auth/principal";
@@ -13,7 +13,8 @@ import { configuredDefaultLimits } from "../governance/limits";
 /**
  * Establishes who is calling and leaves it in c.var.principal; 401 otherwise.
  * Each route says which credentials it takes:
- * - key:     `Authorization: Bearer gh_…` (scripts, pipelines, the CLI)
+ * - key:     `Authorization: Bearer gh_…` (scripts, pipelines, the CLI), or
+ *            Anthropic's `x-api-key: gh_…` (Claude Code, the Anthropic SDKs)
  * - basic:   `Authorization: Basic` username:password (simple scripts)
  * - body:    POST /chat's `{"auth":{"username","password"}}` (the original script API)
  * - session: the console's cookie (never on inference routes: those accept
@@ -35,7 +36,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   if (options.accept.length === 0) throw new Error("authenticate: accept at least one credential kind");
   const accepts = (kind: CredentialKind) => options.accept.includes(kind);
   return async function authenticate(c, next) {
-    const presented = parseAuthorization(c.req.header("Authorization"));
+    const presented = parseCredentialHeaders(c.req.header("Authorization"), accepts("key") ? c.req.header("x-api-key") : undefined);
     if (presented === "malformed") throw unauthenticated();
     if (presented?.kind === "bearer") {
       if (!accepts("key")) throw unauthenticated();

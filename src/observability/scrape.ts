@@ -2,6 +2,7 @@ import type { Bindings } from "../env";
 import type { GatehouseConfig } from "../config";
 import { admissionQueue } from "../governance/admission-queue";
 import type { QueueSnapshot } from "../governance/queue-snapshot";
+import { engineCloud } from "../inference/engine-facts";
 import { version } from "../version";
 import { exposition, renderSnapshot } from "./exposition";
 import { metrics } from "./registry";
@@ -14,9 +15,10 @@ import { upstreamUp } from "./upstream-probe";
  * upstream probe, and build information.
  */
 export async function scrape(env: Bindings, config: GatehouseConfig): Promise<string> {
-  const [queue, up] = await Promise.all([
+  const [queue, up, cloud] = await Promise.all([
     readQueue(env),
     upstreamUp(env, config.GATEHOUSE_OLLAMA, config.GATEHOUSE_CONNECT_TIMEOUT * 1000),
+    engineCloud({ ollama: env.OLLAMA, address: config.GATEHOUSE_OLLAMA, timeoutMs: config.GATEHOUSE_CONNECT_TIMEOUT * 1000 }),
   ]);
   return exposition([
     renderSnapshot("gatehouse_build_info", "gauge", "Version of the running Gatehouse (always 1).", [
@@ -35,6 +37,9 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
     ...queueGauges(queue),
     renderSnapshot("gatehouse_upstream_up", "gauge", "Whether Ollama answered a short probe of /api/version (1) or not (0); cached a few seconds.", [
       { value: up ? 1 : 0 },
+    ]),
+    renderSnapshot("gatehouse_ollama_cloud_enabled", "gauge", "Whether Ollama's cloud features are on (1), off (0), or it cannot say (-1), per its GET /api/status.", [
+      { value: cloud === "enabled" ? 1 : cloud === "disabled" ? 0 : -1 },
     ]),
   ]);
 }

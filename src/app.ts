@@ -48,7 +48,7 @@ export function createApp(): Hono<AppEnv> {
       authenticate({ accept: route.legacy ? ["key", "basic", "body"] : ["key", "basic"] }), // who: 401 otherwise
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
-      ...(route.group === "inference" ? [admit()] : []), // per-user rate/slots/quota, then the fair GPU queue
+      ...(route.group === "inference" ? [admit(route)] : []), // per-user rate/slots/quota, then the fair GPU queue
       auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),
   );

@@ -40,13 +40,15 @@ export interface RouteSpec {
   listing?: Listing;
   /** The original script API: auth in the body (stripped), default model, never streamed. */
   legacy?: boolean;
+  /** Embeddings: no output tokens to reserve against the quota. */
+  embeds?: boolean;
 }
 
 export const routeTable: RouteSpec[] = [
   { method: "POST", path: "/api/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: chatBody },
   { method: "POST", path: "/api/generate", upstreamPath: "/api/generate", group: "inference", dialect: "ollama", body: generateBody },
-  { method: "POST", path: "/api/embed", upstreamPath: "/api/embed", group: "inference", dialect: "ollama", body: embedBody },
-  { method: "POST", path: "/api/embeddings", upstreamPath: "/api/embeddings", group: "inference", dialect: "ollama", body: embeddingsBody },
+  { method: "POST", path: "/api/embed", upstreamPath: "/api/embed", group: "inference", dialect: "ollama", body: embedBody, embeds: true },
+  { method: "POST", path: "/api/embeddings", upstreamPath: "/api/embeddings", group: "inference", dialect: "ollama", body: embeddingsBody, embeds: true },
   { method: "POST", path: "/api/show", upstreamPath: "/api/show", group: "metadata", dialect: "ollama", body: showBody },
   { method: "GET", path: "/api/tags", upstreamPath: "/api/tags", group: "metadata", dialect: "ollama", listing: "tags" },
   { method: "GET", path: "/api/ps", upstreamPath: "/api/ps", group: "metadata", dialect: "ollama", listing: "ps" },
@@ -58,7 +60,7 @@ export const routeTable: RouteSpec[] = [
   { method: "DELETE", path: "/api/delete", upstreamPath: "/api/delete", group: "admin", dialect: "ollama", body: deleteBody },
   { method: "POST", path: "/v1/chat/completions", upstreamPath: "/v1/chat/completions", group: "inference", dialect: "openai", body: openAiChatBody },
   { method: "POST", path: "/v1/completions", upstreamPath: "/v1/completions", group: "inference", dialect: "openai", body: openAiCompletionBody },
-  { method: "POST", path: "/v1/embeddings", upstreamPath: "/v1/embeddings", group: "inference", dialect: "openai", body: openAiEmbeddingsBody },
+  { method: "POST", path: "/v1/embeddings", upstreamPath: "/v1/embeddings", group: "inference", dialect: "openai", body: openAiEmbeddingsBody, embeds: true },
   { method: "POST", path: "/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: legacyChatBody, legacy: true },
   { method: "GET", path: "/v1/models", upstreamPath: "/v1/models", group: "metadata", dialect: "openai", listing: "openai-models" },
 ];

@@ -3,6 +3,8 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { Admission, rateLimitHeaders } from "../governance/admission";
 import { admissionQueueName } from "../governance/admission-queue";
+import { capOutput, outputCeiling, promptEstimate, type Reservation } from "../governance/reservation";
+import type { RouteSpec } from "../inference/route-table";
 
 /**
  * The admit step: the authenticated user's own Durable Object decides first
@@ -10,12 +12,16 @@ import { admissionQueueName } from "../governance/admission-queue";
  * a place on the GPU in fair order (503 overloaded when full or too slow).
  * A limiter that cannot answer refuses (503 limiter_unavailable): fail closed.
  *
+ * The user's object also holds the request's prompt estimate and output
+ * ceiling against the quota until it settles, and may cut the output to what
+ * is left; the forwarded body then carries that smaller limit.
+ *
  * The settle side is c.var.admission.release(usage), hooked onto the
  * exchange's Settlement, so it runs exactly once whether the answer ends,
  * fails, is refused, or the client goes away. Needs openExchange() and
  * authenticate before it.
  */
-export function admit(): MiddlewareHandler<AppEnv> {
+export function admit(route: Pick<RouteSpec, "dialect" | "embeds">): MiddlewareHandler<AppEnv> {
   return async function admit(c, next) {
     const { principal, settlement } = c.var;
     if (!principal) throw new GatehouseError("unauthenticated");
@@ -28,7 +34,14 @@ export function admit(): MiddlewareHandler<AppEnv> {
     // Keeps the request's context alive until the slots are given back, even after the client left.
     c.executionCtx.waitUntil(admission.done);
 
-    await admission.acquireUser(principal.limits);
+    const body = c.var.upstreamBody;
+    const reserve: Reservation = {
+      prompt: promptEstimate(body),
+      output: route.embeds ? 0 : outputCeiling(body, route.dialect, c.var.config.GATEHOUSE_MAX_NUM_PREDICT),
+    };
+    const output = await admission.acquireUser(principal.limits, reserve);
+    c.set("reservation", { prompt: reserve.prompt, output });
+    if (body && output < reserve.output) c.set("upstreamBody", capOutput(body, route.dialect, output));
     if (admission.rate) {
       for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
     }

@@ -12,7 +12,12 @@ export interface HangUp {
   readonly status: () => number | null;
   /** Resolves once at least `n` lines arrived (or rejects after `timeoutMs`). */
   waitForLines(n: number, timeoutMs?: number): Promise<void>;
-  /** Closes the socket: the client has gone away. */
+  /**
+   * The client goes away the way a killed process or a dropped connection
+   * does: the socket is reset (RST). workerd's HTTP server takes a bare FIN
+   * for a half-close and notices it only once the response starts (see the
+   * README, "Clients that leave").
+   */
   leave(): void;
   /** Resolves when the response ended or the socket closed. */
   readonly ended: Promise<void>;
@@ -51,7 +56,10 @@ export function startRequest(baseUrl: string, path: string, secret: string, body
     lines,
     status: () => status,
     ended,
-    leave: () => req.destroy(),
+    leave: () => {
+      if (req.socket) req.socket.resetAndDestroy();
+      else req.destroy();
+    },
     async waitForLines(n, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       while (lines.length < n) {

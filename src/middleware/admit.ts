@@ -41,7 +41,8 @@ export function admit(route: Pick<RouteSpec, "dialect" | "embeds">): MiddlewareH
     };
     const output = await admission.acquireUser(principal.limits, reserve);
     c.set("reservation", { prompt: reserve.prompt, output });
-    if (body && output < reserve.output) c.set("upstreamBody", capOutput(body, route.dialect, output));
+    // The engine must not generate more than was reserved: the limit always travels with the body.
+    if (body && !route.embeds) c.set("upstreamBody", capOutput(body, route.dialect, output));
     if (admission.rate) {
       for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
     }

@@ -2,6 +2,7 @@ import type { Bindings } from "../env";
 import type { GatehouseConfig } from "../config";
 import { admissionQueueName } from "../governance/admission-queue";
 import type { QueueSnapshot } from "../governance/queue-snapshot";
+import { ledgerOf } from "../audit/recorder";
 import { version } from "../version";
 import { exposition, renderSnapshot } from "./exposition";
 import { metrics } from "./registry";
@@ -14,9 +15,13 @@ import { upstreamUp } from "./upstream-probe";
  * upstream probe, and build information.
  */
 export async function scrape(env: Bindings, config: GatehouseConfig): Promise<string> {
-  const [queue, up] = await Promise.all([
+  const [queue, up, broken] = await Promise.all([
     readQueue(env),
     upstreamUp(env, config.GATEHOUSE_OLLAMA, config.GATEHOUSE_CONNECT_TIMEOUT * 1000),
+    ledgerOf(env)
+      .integrity()
+      .then((found) => (found ? 1 : 0))
+      .catch(() => null),
   ]);
   return exposition([
     renderSnapshot("gatehouse_build_info", "gauge", "Version of the running Gatehouse (always 1).", [
@@ -33,6 +38,13 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
     metrics.auditWriteFailures,
     metrics.queueWait,
     ...queueGauges(queue),
+    ...(broken === null
+      ? []
+      : [
+          renderSnapshot("gatehouse_audit_chain_broken", "gauge", "1 once the audit ledger found the database rolled back or rewritten behind its back (never clears).", [
+            { value: broken },
+          ]),
+        ]),
     renderSnapshot("gatehouse_upstream_up", "gauge", "Whether Ollama answered a short probe of /api/version (1) or not (0); cached a few seconds.", [
       { value: up ? 1 : 0 },
     ]),

@@ -5,6 +5,7 @@ import type { Bindings } from "../env";
 import { lastLink } from "../db/audit-chain";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
+import type { UserWrite } from "../db/users";
 import { genesisHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
 import { GroupCommit, type ChainHead } from "./group-commit";
 import { logLine } from "../observability/log-line";
@@ -123,9 +124,11 @@ export class AuditLedger extends DurableObject<Bindings> {
     await this.writer.submit(async () => floodOp(this.d, bucket));
   }
 
-  async adminAction(action: SealedAdminAction): Promise<void> {
+  /** Admin records, with the users change they record when there is one: committed together or not at all. */
+  async adminAction(action: SealedAdminAction | SealedAdminAction[], write?: UserWrite): Promise<void> {
     const now = Date.now();
-    await this.writer.submit((draft) => adminOp(this.d, draft, action, now));
+    const actions = Array.isArray(action) ? action : [action];
+    await this.writer.submit((draft) => adminOp(this.d, draft, actions, now, write));
   }
 
   /** Seals finished rows not yet in the chain; returns how many. */

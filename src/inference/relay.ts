@@ -51,8 +51,9 @@ export function relay(options: RelayOptions): ReadableStream<Uint8Array> {
     options.onEnd({
       status: upstream.status,
       outcome: failedUpstream ? "upstream_error" : outcome,
-      // No count from the engine (cut before its final chunk): charge what was relayed, marked as an estimate.
-      usage: reader.usage ?? options.estimate?.(reader.contentChunks) ?? null,
+      // No count from an engine that was answering (cut before its final chunk): charge what was
+      // relayed, marked as an estimate. An engine that refused outright (4xx/5xx) generated nothing.
+      usage: reader.usage ?? (upstream.ok ? options.estimate?.(reader.contentChunks) : null) ?? null,
       bytesOut,
       ttfbMs,
       latencyMs: Date.now() - options.receivedAt,

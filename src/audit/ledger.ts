@@ -72,6 +72,8 @@ export class AuditLedger extends DurableObject<Bindings> {
       // Writing goes on from what D1 holds (requests must still be recorded); the broken state stays.
       this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: genesisHash };
       if ((await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + alarmEveryMs);
+      // A checkpoint at every start as well as every few minutes.
+      if (this.head.seq > 0) await this.checkpoint();
     });
   }
 

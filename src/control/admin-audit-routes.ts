@@ -3,7 +3,9 @@ import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { recordAdminAction } from "../audit/admin-actions";
+import { checkCheckpoints, checkpointsBody } from "../audit/checkpoints";
 import { csvExport } from "../audit/export";
+import { jsonBody } from "../middleware/json-body";
 import { ledgerOf } from "../audit/recorder";
 import { verifyChain } from "../audit/verify";
 import { adminActionView, eventView } from "../audit/views";
@@ -49,6 +51,11 @@ export function adminAuditRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/audit", (c) => listPage(c, {}));
   routes.get("/audit/verify", verify);
+  // Proves D1 against checkpoint lines from the log (gatehouse audit verify --checkpoints).
+  routes.post("/audit/checkpoints", jsonBody(), async (c) => {
+    const { checkpoints } = validated(checkpointsBody, c.var.jsonBody);
+    return c.json(await checkCheckpoints(c.env.DB, checkpoints));
+  });
   routes.get("/audit/actions", async (c) => {
     const { user, cursor, limit } = validated(listQuery, c.req.query());
     const rows = await listAdminActions(c.env.DB, user ?? null, cursor ?? null, limit);

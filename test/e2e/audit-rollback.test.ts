@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { cp, readdir, rm } from "node:fs/promises";
+import { cp, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { adminContentHash, linkHash } from "../../src/audit/canonical";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
-import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
+import { projectRoot, startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
 import { startSimulator } from "./helpers/simulator-process";
 
 /**
@@ -142,5 +142,58 @@ describe("audit rollback detection", () => {
     expect(await health()).toMatchObject({ audit: "broken" });
     await generate(1);
     expect((await verify()).ok).toBe(false);
+  });
+
+  test("a rollback of every file in the data directory is caught against the logged checkpoints", { timeout: 240_000 }, async () => {
+    const logs: string[] = [];
+    const restart = async () => {
+      await gatehouse.stop();
+      logs.push(gatehouse.stdout());
+      gatehouse = await start();
+      // The ledger logs a checkpoint when it starts; verify wakes it.
+      expect((await verify()).ok).toBeDefined();
+    };
+    await gatehouse.stop();
+    await gatehouse.cleanup();
+    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    dataDir = gatehouse.dataDir;
+    const admin = await AdminClient.signIn(gatehouse.url);
+    adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "checkpoint-check" })).secret;
+    userKey = (await admin.userWithKey("checkpoint-user", { limits: { rpm: null, burst: null, concurrency: null, dailyTokens: null, monthlyTokens: null, models: null } })).secret;
+    await generate(2);
+    await gatehouse.stop();
+    logs.push(gatehouse.stdout());
+    await cp(dataDir, `${dataDir}.bak`, { recursive: true });
+
+    gatehouse = await start();
+    await generate(3);
+    await restart(); // logs a checkpoint with the newer head
+    await gatehouse.stop();
+    logs.push(gatehouse.stdout());
+    // Everything under the data dir goes back: D1 and the ledger's own anchor alike.
+    await rm(dataDir, { recursive: true, force: true });
+    await cp(`${dataDir}.bak`, dataDir, { recursive: true });
+    await rm(`${dataDir}.bak`, { recursive: true, force: true });
+
+    gatehouse = await start();
+    // On its own the restored directory is consistent…
+    expect((await verify()).ok).toBe(true);
+    // …but the log, kept elsewhere, remembers a head it no longer reaches.
+    const file = join(dataDir, "..", `checkpoints-${Date.now()}.log`);
+    await writeFile(file, [...logs, gatehouse.stdout()].join("\n"));
+    const cli = async () => {
+      const env = { ...process.env, GATEHOUSE_URL: gatehouse.url, GATEHOUSE_ADMIN_KEY: adminKey };
+      try {
+        const { stdout } = await run("npm", ["run", "--silent", "gatehouse", "--", "audit", "verify", "--checkpoints", file], { cwd: projectRoot, env });
+        return { code: 0, stdout };
+      } catch (error) {
+        const failed = error as { code: number; stdout: string };
+        return { code: failed.code, stdout: failed.stdout };
+      }
+    };
+    const result = await cli();
+    await rm(file, { force: true });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/BROKEN: checkpoint seq \d+ \(rolled_back\)/);
   });
 });

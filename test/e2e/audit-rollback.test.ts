@@ -26,14 +26,23 @@ let userKey: string;
 
 const start = () => startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` }, dataDir });
 
-beforeAll(async () => {
-  simulator = await startSimulator();
-  gatehouse = await start();
+/** A Gatehouse on a new data dir (the tests leave theirs broken for good), with an admin key and a user key. */
+async function freshGatehouse(name: string): Promise<void> {
+  if (gatehouse) {
+    await gatehouse.stop();
+    await gatehouse.cleanup();
+  }
+  gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
   dataDir = gatehouse.dataDir;
   const admin = await AdminClient.signIn(gatehouse.url);
-  adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "rollback-check" })).secret;
+  adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: `${name}-check` })).secret;
   const open = { rpm: null, burst: null, concurrency: null, dailyTokens: null, monthlyTokens: null, models: null };
-  userKey = (await admin.userWithKey("rollback-user", { limits: open })).secret;
+  userKey = (await admin.userWithKey(`${name}-user`, { limits: open })).secret;
+}
+
+beforeAll(async () => {
+  simulator = await startSimulator();
+  await freshGatehouse("rollback");
 }, 90_000);
 
 afterAll(async () => {
@@ -106,14 +115,7 @@ describe("audit rollback detection", () => {
   });
 
   test("a record rewritten with every later link re-hashed is caught after a restart", { timeout: 180_000 }, async () => {
-    // A fresh data dir: the first test left this one broken for good.
-    await gatehouse.stop();
-    await gatehouse.cleanup();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
-    dataDir = gatehouse.dataDir;
-    const admin = await AdminClient.signIn(gatehouse.url);
-    adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "rehash-check" })).secret;
-    userKey = (await admin.userWithKey("rehash-user", { limits: { rpm: null, burst: null, concurrency: null, dailyTokens: null, monthlyTokens: null, models: null } })).secret;
+    await freshGatehouse("rehash");
     await generate(3);
     expect((await verify()).ok).toBe(true);
     await gatehouse.stop();
@@ -153,13 +155,7 @@ describe("audit rollback detection", () => {
       // The ledger logs a checkpoint when it starts; verify wakes it.
       expect((await verify()).ok).toBeDefined();
     };
-    await gatehouse.stop();
-    await gatehouse.cleanup();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
-    dataDir = gatehouse.dataDir;
-    const admin = await AdminClient.signIn(gatehouse.url);
-    adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "checkpoint-check" })).secret;
-    userKey = (await admin.userWithKey("checkpoint-user", { limits: { rpm: null, burst: null, concurrency: null, dailyTokens: null, monthlyTokens: null, models: null } })).secret;
+    await freshGatehouse("checkpoint");
     await generate(2);
     await gatehouse.stop();
     logs.push(gatehouse.stdout());

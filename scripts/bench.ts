@@ -14,7 +14,7 @@ import { profileWorker } from "./bench/cpu-profile";
 import { timedExport } from "./bench/export";
 import { median, percentile, sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
-import { findWorkerd, peakRssDuring } from "./bench/process-memory";
+import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -46,6 +46,9 @@ async function main(): Promise<void> {
     const gated: Target = { url: gatehouse.url, headers: { Authorization: `Bearer ${secret}` } };
     const workerd = await findWorkerd(gatehouse.child.pid!);
     const results: Record<string, unknown> = { machine: machine(), rounds, seconds };
+    // Every process of the running service together (npm start's whole tree), at rest after sign-in.
+    results.serviceMemory = await serviceRss(gatehouse.child.pid!);
+    progress("service memory at rest", results.serviceMemory);
 
     // Warm both paths (JIT, connections, the user's Durable Object).
     await sequentialClients(gated, "/api/chat", chat, 8, 50);

@@ -1,16 +1,21 @@
 /**
  * `npm run build`: a self-contained dist/ for the install under /opt.
  * - dist/worker.js: the worker bundle workerd runs (what `npm start` bundles in memory);
- * - dist/serve.mjs: scripts/serve.ts bundled for Node, with everything it
- *   imports inlined except Miniflare (a runtime dependency: it carries workerd).
- * - dist/cli.mjs: scripts/cli.ts bundled the same way, the admin CLI of the
- *   installed box (/opt/gatehouse/bin/gatehouse).
- * Node runs both directly: no tsx, no esbuild at runtime.
+ * - dist/workerd/: the console's file server and the four Miniflare worker
+ *   scripts that make D1 work on local disk (scripts/lib/runtime-files.ts),
+ *   so the installed gateway needs no Miniflare;
+ * - dist/service.mjs: scripts/service.ts, the unit's prepare and ready steps;
+ * - dist/serve.mjs: scripts/serve.ts (npm start's parent), for running the
+ *   installed tree by hand where there is no systemd;
+ * - dist/cli.mjs: the admin CLI of the installed box (/opt/gatehouse/bin/gatehouse).
+ * Each bundled for Node with everything inlined but the workerd package (a
+ * runtime dependency: it carries the binary). No tsx, no esbuild at runtime.
  */
 import { build } from "esbuild";
-import { rm } from "node:fs/promises";
+import { copyFile, mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { prebuiltWorkerPath, projectRoot, workerBuildOptions } from "./lib/bundle";
+import { assetsWorkerBuildOptions, prebuiltAssetsWorkerPath, prebuiltWorkerPath, projectRoot, workerBuildOptions } from "./lib/bundle";
+import { miniflareWorkerScripts, miniflareWorkersDir } from "./lib/runtime-files";
 
 const distDir = join(projectRoot, "dist");
 
@@ -18,9 +23,13 @@ async function main(): Promise<void> {
   const started = Date.now();
   await rm(distDir, { recursive: true, force: true });
   await build({ ...workerBuildOptions, outfile: join(projectRoot, prebuiltWorkerPath) });
+  await build({ ...assetsWorkerBuildOptions, outfile: join(projectRoot, prebuiltAssetsWorkerPath) });
+  await mkdir(join(distDir, "workerd"), { recursive: true });
+  for (const [built, source] of Object.values(miniflareWorkerScripts)) await copyFile(join(miniflareWorkersDir(), source), join(distDir, "workerd", built));
+  await buildNodeEntry("scripts/service.ts", "service.mjs");
   await buildNodeEntry("scripts/serve.ts", "serve.mjs");
   await buildNodeEntry("scripts/cli.ts", "cli.mjs");
-  console.log(`build: dist/worker.js, dist/serve.mjs and dist/cli.mjs in ${Date.now() - started} ms`);
+  console.log(`build: dist/worker.js, dist/workerd/, dist/service.mjs, dist/serve.mjs and dist/cli.mjs in ${Date.now() - started} ms`);
 }
 
 async function buildNodeEntry(entry: string, output: string): Promise<void> {
@@ -31,8 +40,8 @@ async function buildNodeEntry(entry: string, output: string): Promise<void> {
     format: "esm",
     platform: "node",
     target: "node22",
-    // miniflare finds workerd and its own worker scripts next to itself; esbuild is never loaded when prebuilt.
-    external: ["miniflare", "esbuild"],
+    // workerd's package names its binary; esbuild is never loaded when prebuilt.
+    external: ["workerd", "esbuild"],
     define: { __GATEHOUSE_PREBUILT__: "true" },
     // CommonJS code inlined into an ES module still calls require().
     banner: { js: 'import { createRequire as __gatehouseCreateRequire } from "node:module"; const require = __gatehouseCreateRequire(import.meta.url);' },

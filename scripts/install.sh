@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs (or upgrades in place) Gatehouse from this checkout:
-#   /opt/gatehouse                  its own Node 22, the built app, production node_modules
+#   /opt/gatehouse                  its own Node 22 (to prepare and administer), the workerd
+#                                   binary that serves, the built app, production node_modules
 #   /etc/gatehouse/gatehouse.env    settings with a generated session secret and first admin password (0600)
-#   /var/lib/gatehouse              all state (owned by the `gatehouse` system user, 0750)
+#   /var/lib/gatehouse              all state (owned by the `gatehouse` system user, 0700)
 #   /etc/systemd/system/gatehouse.service
 # Needs `npm ci` done in the checkout; makes no network connection.
 set -euo pipefail
@@ -269,12 +270,18 @@ cat >"$stage/bin/gatehouse" <<'CLI'
 exec /opt/gatehouse/bin/node /opt/gatehouse/app/dist/cli.mjs "$@"
 CLI
 chmod 0755 "$stage/bin/gatehouse"
+# The workerd that serves: the `workerd` package's binary for this platform, as a relative link.
+workerd_bin=$(cd "$stage/app" && "$node_bin" -p 'require("workerd").default')
+[[ -x "$workerd_bin" ]] || fail "the workerd package has no binary for this platform ($workerd_bin)"
+ln -s "../app/${workerd_bin#"$stage/app/"}" "$stage/bin/workerd"
 printf 'gatehouse %s (%s), Node %s, installed %s\n' "$version" "$commit" "$node_version" "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$stage/VERSION"
 chmod -R u+rwX,go+rX,go-w "$stage"
 ((real_system)) && chown -R root:root "$stage"
 
 # The installed gateway starts from the staged tree before anything is replaced.
 "$stage/bin/node" --check "$stage/app/dist/serve.mjs"
+"$stage/bin/node" --check "$stage/app/dist/service.mjs"
+"$stage/bin/workerd" --version >/dev/null
 "$stage/bin/node" --check "$stage/app/dist/cli.mjs"
 
 # ---------------------------------------------------------------------------
@@ -294,7 +301,9 @@ else
   say "--root given: the gatehouse user is not created and nothing is chowned (do it when the tree is deployed)"
 fi
 
-install -d -m 0750 "$data_dir"
+install -d -m 0700 "$data_dir"
+# An existing data dir is made private too (the service itself also does it at every start).
+chmod 0700 "$data_dir"
 ((real_system)) && chown gatehouse:gatehouse "$data_dir"
 
 generated_password=""
@@ -365,9 +374,8 @@ if ((systemd_running)); then
   elif ((!upgrading)) || systemctl is-enabled --quiet "$service" || systemctl is-active --quiet "$service"; then
     # A first install is enabled and started; an upgrade restarts a service that is in use.
     if ((!upgrading)); then systemctl enable --quiet "$service"; fi
-    systemctl restart "$service"
-    sleep 2
-    if systemctl is-active --quiet "$service"; then
+    # Returns once the unit's start probe saw /health answer 200 (or it failed).
+    if systemctl restart "$service" && systemctl is-active --quiet "$service"; then
       say "$service is running: \`systemctl status gatehouse\`, logs: \`journalctl -u gatehouse -f\`"
     else
       warn "$service did not stay up: see \`journalctl -u gatehouse -n 50\`"
@@ -377,7 +385,7 @@ if ((systemd_running)); then
   fi
 elif ((real_system)); then
   say "systemd is not running here (a container?): the unit is written but nothing was started. Start Gatehouse with"
-  say "  sh -c 'set -a; . /etc/gatehouse/gatehouse.env; exec setpriv --reuid=gatehouse --regid=gatehouse --init-groups /opt/gatehouse/bin/node /opt/gatehouse/app/dist/serve.mjs'"
+  say "  sh -c 'set -a; . /etc/gatehouse/gatehouse.env; exec setpriv --reuid=gatehouse --regid=gatehouse --init-groups /opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/serve.mjs'"
 else
   say "installed under $root; on the target system: \`systemctl daemon-reload && systemctl enable --now gatehouse\`"
 fi

@@ -1,72 +1,63 @@
 /**
- * `npm start`: builds the worker, applies the D1 migrations and serves
- * Gatehouse in workerd until SIGINT/SIGTERM. Settings come from GATEHOUSE_*
- * environment variables (see README); a bad one exits 2 naming it.
+ * `npm start`: Gatehouse in its production form — the workerd binary on a
+ * config generated for it (scripts/lib/workerd-config.ts), the same as the
+ * systemd unit runs. This Node process is the thin parent `npm start` needs
+ * (npm itself is a Node process that stays for as long as the script runs):
+ * it has each start prepared by a short-lived child process (the unit's
+ * ExecStartPre, scripts/service.ts: private data dir, migrations, first
+ * admin, crash recovery, the config), spawns workerd,
+ * prints the listening line once /health says ready, forwards SIGINT/SIGTERM,
+ * and restarts workerd if it dies (as the unit's Restart=on-failure does),
+ * preparing again first so records the crash left open are closed. Requests
+ * never pass through it: workerd owns the one listening socket.
  *
  * Output is for journald: every line is one JSON object (time, level, msg,
- * fields) — these lifecycle events from here, and the worker's request lines,
- * which workerd writes to its stdout and Miniflare passes on unchanged. Errors
- * go to stderr, the rest to stdout. The one exception is deliberate: a first
- * admin password that Gatehouse generated (no GATEHOUSE_ADMIN_PASSWORD) is
- * printed once as plain text for the person at the terminal, and never put in
- * a JSON field. Under systemd, install.sh sets GATEHOUSE_ADMIN_PASSWORD, so
- * no password is ever generated there, and none reaches the journal.
+ * fields) — lifecycle events from here, workerd's own lines and the worker's
+ * request lines normalised by scripts/lib/workerd-log.ts. Errors go to
+ * stderr, the rest to stdout. The one exception is deliberate: a first admin
+ * password that Gatehouse generated (no GATEHOUSE_ADMIN_PASSWORD) is printed
+ * once as plain text for the person at the terminal, and never put in a JSON
+ * field. Under systemd, install.sh sets GATEHOUSE_ADMIN_PASSWORD, so no
+ * password is ever generated there, and none reaches the journal.
  */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ConfigError } from "../src/config";
-import { logLine, type LogFields, type LogLevel } from "../src/observability/log-line";
-import { version } from "../src/version";
-import { firstAdminMessage } from "./lib/first-admin";
-import { startGateway, type RunningGateway } from "./lib/gateway";
-import { killDescendants } from "./lib/process-tree";
-import { readSettings } from "./lib/settings";
+import { lifecycleLog as log } from "./lib/lifecycle-log";
+import { runPrepare } from "./lib/prepare-process";
+import { waitUntilReady } from "./lib/readiness-probe";
+import { readSettings, type ServeSettings } from "./lib/settings";
+import { startWorkerd, type WorkerdProcess } from "./lib/workerd-process";
 
-let gateway: RunningGateway | undefined;
+/** Restarts allowed within `restartWindowMs` before npm start gives up (exit 1), like systemd's start limit. */
+const maxRestarts = 5;
+const restartWindowMs = 60_000;
+
+let workerd: WorkerdProcess | undefined;
 let stopping = false;
+let runtimeDir: string | undefined;
 
-/** One lifecycle event as a JSON line: errors on stderr, everything else on stdout. */
-function log(level: LogLevel, msg: string, fields: LogFields = {}): void {
-  const line = logLine(level, msg, { event: "lifecycle", ...fields });
-  if (level === "error") console.error(line);
-  else console.log(line);
-}
-
-/**
- * Stops workerd and exits 0. Bounded: if Miniflare is slow to let go, we
- * exit anyway, and whatever is left below us (workerd, esbuild's service) is
- * killed first, so no process outlives `npm start`.
- */
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   const started = Date.now();
   log("info", `${signal} received, stopping`, { signal });
-  const deadline = new Promise((resolve) => setTimeout(resolve, 10_000).unref());
-  await Promise.race([gateway?.dispose(), deadline]).catch(() => {});
-  // tsx's esbuild service is expected here; workerd should already be gone.
-  const killed = await killDescendants(process.pid).catch(() => []);
-  if (killed.length > 0) log("warn", "stopped leftover processes", { pids: killed.map(String) });
+  if (workerd && workerd.child.exitCode === null && workerd.child.signalCode === null) {
+    workerd.child.kill("SIGTERM");
+    const timer = setTimeout(() => workerd?.child.kill("SIGKILL"), 10_000);
+    await workerd.exited;
+    clearTimeout(timer);
+  }
+  if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
   const durationMs = Date.now() - started;
   log("info", `stopped in ${durationMs} ms`, { durationMs });
   process.exit(0);
 }
 
-/**
- * We own SIGINT/SIGTERM/SIGHUP. Miniflare's bundled signal-exit re-raises a
- * signal whenever the number of listeners equals its own count of exit
- * hooks, which kills the process before an async dispose can run. So its
- * signal listeners are dropped (its 'exit' hook, which kills workerd, stays).
- */
-function ownSignals(): void {
-  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, () => void stop(signal));
-  }
-}
-
-async function main(): Promise<void> {
-  let settings;
+function readOrExit(): ServeSettings {
   try {
-    settings = readSettings(process.env);
+    return readSettings(process.env);
   } catch (error) {
     if (error instanceof ConfigError) {
       log("error", `invalid setting ${error.message}`, { variable: error.variable });
@@ -74,60 +65,54 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  ownSignals();
-  log("info", "starting", {
-    version,
-    pid: process.pid,
-    node: process.version,
-    host: settings.host,
-    port: settings.port,
-    dataDir: settings.dataDir,
-    ollama: settings.worker.GATEHOUSE_OLLAMA,
-  });
-  gateway = await startGateway(settings);
-  // Miniflare registered its own listeners while starting; take them back.
-  ownSignals();
-  if (stopping) return;
-  const shown = new URL(gateway.url);
-  if (settings.host !== "0.0.0.0") shown.hostname = settings.host;
-  log("info", "migrations applied", await migrationState(gateway));
-  reportFirstAdmin(gateway.firstAdmin);
-  // The msg keeps "instance <id> " and "listening on <url>" readable for people and scripts that grep for them.
-  log("info", `instance ${gateway.instanceId} listening on ${shown.origin}`, {
-    url: shown.origin,
-    instance: gateway.instanceId,
-    dataDir: settings.dataDir,
-    ollama: settings.worker.GATEHOUSE_OLLAMA,
-  });
 }
 
-/** How many migrations the database has (startGateway applied any that were new). */
-async function migrationState(running: RunningGateway): Promise<LogFields> {
-  try {
-    const db = await running.miniflare.getD1Database("DB");
-    const row = await db.prepare("SELECT COUNT(*) AS count, MAX(name) AS latest FROM d1_migrations").first<{ count: number; latest: string | null }>();
-    return { migrations: row?.count ?? 0, latest: row?.latest ?? null };
-  } catch {
-    return { migrations: null };
+/** Prepares (in a child process), starts workerd and waits until it is ready; returns the instance id. */
+async function startOnce(settings: ServeSettings, configPath: string): Promise<string> {
+  const prepared = await runPrepare(configPath);
+  // The child has said what was wrong; a bad setting is exit 2 here too.
+  if (prepared.code !== 0) {
+    if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
+    process.exit(prepared.code === 2 ? 2 : 1);
+  }
+  if (stopping) return prepared.instanceId ?? "";
+  workerd = startWorkerd(configPath, settings.inspectorPort);
+  const current = workerd;
+  await waitUntilReady(settings, { timeoutMs: 120_000, stillWorth: () => current.child.exitCode === null && current.child.signalCode === null && !stopping });
+  return prepared.instanceId ?? "unknown";
+}
+
+async function main(): Promise<void> {
+  const settings = readOrExit();
+  // What workerd creates (SQLite's -wal and -shm files, new Durable Objects) is private too, as the unit's UMask=0077 makes it.
+  process.umask(0o077);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));
+  runtimeDir = await mkdtemp(join(tmpdir(), "gatehouse-run-"));
+  const configPath = join(runtimeDir, "gatehouse.capnp");
+  const url = new URL(`${settings.tls ? "https" : "http"}://localhost`);
+  url.hostname = settings.host.includes(":") ? `[${settings.host}]` : settings.host;
+  url.port = String(settings.port);
+  const crashes: number[] = [];
+  while (!stopping) {
+    const instance = await startOnce(settings, configPath);
+    if (stopping) return;
+    // The msg keeps "instance <id> " and "listening on <url>" readable for people and scripts that grep for them.
+    log("info", `instance ${instance} listening on ${url.origin}`, { url: url.origin, instance, dataDir: settings.dataDir, ollama: settings.worker.GATEHOUSE_OLLAMA, pid: workerd?.child.pid ?? null });
+    const { code, signal } = await workerd!.exited;
+    if (stopping) return;
+    const now = Date.now();
+    crashes.push(now);
+    while (crashes.length > 0 && crashes[0]! < now - restartWindowMs) crashes.shift();
+    if (crashes.length > maxRestarts) throw new Error(`workerd died ${crashes.length} times within ${restartWindowMs / 1000} s (last: ${signal ?? `exit ${code}`}); giving up`);
+    log("error", `workerd exited unexpectedly (${signal ?? `exit ${code}`}); restarting it`, { code, signal });
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
 }
 
-/**
- * The first admin: a JSON event without the password; a generated password
- * is then shown once, as plain text lines, exactly as before (see the top).
- */
-function reportFirstAdmin(result: RunningGateway["firstAdmin"]): void {
-  if (!result.created) return;
-  const generated = result.generatedPassword !== undefined;
-  const msg = generated
-    ? "created the first admin account `admin` with a generated one-time password (printed below once, not logged)"
-    : "created the first admin account `admin` with GATEHOUSE_ADMIN_PASSWORD; change it at first sign-in";
-  log("warn", msg, { username: "admin", passwordSource: generated ? "generated" : "GATEHOUSE_ADMIN_PASSWORD" });
-  if (generated) console.log(firstAdminMessage(result));
-}
-
 main().catch(async (error: unknown) => {
-  log("error", "failed to start", { error: error instanceof Error ? error.message : String(error) });
-  await killDescendants(process.pid).catch(() => []);
-  process.exit(1);
+  const message = error instanceof ConfigError ? `invalid setting ${error.message}` : error instanceof Error ? error.message : String(error);
+  log("error", "failed to start", { error: message });
+  workerd?.child.kill("SIGKILL");
+  if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true }).catch(() => {});
+  process.exit(error instanceof ConfigError ? 2 : 1);
 });

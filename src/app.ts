@@ -10,6 +10,7 @@ import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
 import { health } from "./control/health";
+import { readiness } from "./control/readiness";
 import { metricsRoutes } from "./control/metrics-route";
 import { GatehouseError } from "./errors";
 import { inspectRequest } from "./inference/inspect";
@@ -20,6 +21,7 @@ import { authorize } from "./middleware/authorize";
 import { openExchange } from "./middleware/exchange";
 import { jsonBody } from "./middleware/json-body";
 import { loadConfig } from "./middleware/load-config";
+import { noStore } from "./middleware/no-store";
 import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
@@ -37,6 +39,7 @@ export function createApp(): Hono<AppEnv> {
 
   app.use(securityHeaders()); //            CSP, frame-ancestors, nosniff… on every response (pages, APIs, errors, streams)
   app.use(requestId()); //                  every response carries X-Request-Id
+  app.use(readiness()); //                  503 {"status":"starting"} until the database, the ledger's crash recovery and the queue answer
   app.use(loadConfig()); //                 settings parsed once; a bad one fails closed
   app.use(observeRequests()); //            one JSON log line and the /metrics counters per request
 
@@ -58,6 +61,7 @@ export function createApp(): Hono<AppEnv> {
   );
 
   // Control plane (JSON). Cookie-authenticated state changes must be same-origin JSON.
+  for (const prefix of ["/auth/*", "/account/api/*", "/admin/api/*"]) app.use(prefix, noStore()); // users, keys, prompts: never cached
   app.use("/auth/*", sameOrigin());
   app.route("/auth", authRoutes()); //       register, login, logout, password
   app.use("/account/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control" }));

@@ -1,4 +1,6 @@
 import type { AuditLedger } from "./audit/ledger";
+import type { BodyEdits } from "./body/edits";
+import type { OutgoingBody, ReceivedJson } from "./body/received";
 import type { Principal } from "./auth/principal";
 import type { GatehouseConfig } from "./config";
 import type { Settlement } from "./inference/exchange";
@@ -36,14 +38,20 @@ export interface Variables {
   clientAddress: string;
   /** The request body, parsed once by the json-body middleware. */
   jsonBody: unknown;
+  /** The same body as the client sent it: bytes, text, value, layout (src/body/received.ts). */
+  receivedBody: ReceivedJson;
   /** The authenticated caller; set by the authenticate middleware. */
   principal: Principal;
   /** Hooks run once when a forwarded response ends (release slots, charge tokens, complete audit). */
   settlement: Settlement;
   /** This request's slots (user and GPU); set by admit. release() runs from settlement. */
   admission: AdmissionHandle;
-  /** The validated (and ceiling-clamped) body to forward, if the route takes one. */
-  upstreamBody: Record<string, unknown> | undefined;
+  /** The body to forward, if the route takes one: the client's bytes, or its text with policy's edits. */
+  upstreamBody: OutgoingBody | undefined;
+  /** Policy's edits to the received body so far; a later step adds one with reviseForwardedBody (src/inference/inspect.ts). */
+  bodyEdits: BodyEdits;
+  /** The most tokens the engine will generate for this request (the client's limit or the ceiling); null when it generates none. */
+  outputLimit: number | null;
   /** The model the request names, if any. */
   model: string | null;
   /** Whether the answer will be streamed. */

@@ -1,7 +1,7 @@
 /**
  * The one error vocabulary. Every failure a client can see is one of these
  * codes, mapped to its HTTP status here and nowhere else, and rendered in one
- * JSON shape by src/app.ts's onError (the OpenAI shape on /v1 routes).
+ * JSON shape per route dialect by src/app.ts's onError (errorDialectFor).
  */
 
 export const errorStatus = {
@@ -98,13 +98,33 @@ function openAiType(status: number): string {
   return "invalid_request_error";
 }
 
-export type ErrorDialect = "gatehouse" | "openai";
+/**
+ * The error shape each kind of client reads (API.md "Errors"); the code is
+ * the same in every dialect. One renderer per dialect: a new API is one entry.
+ */
+const dialects = {
+  /** The control plane: `{"error":{"code","message","request_id"}}`. */
+  gatehouse: (error: GatehouseError, requestId: string) => ({ error: { code: error.code, message: error.message, request_id: requestId } }),
+  /** OpenAI's shape, so its SDKs raise the matching exception. */
+  openai: (error: GatehouseError) => ({ error: { message: error.message, type: openAiType(error.status), param: null, code: error.code } }),
+  /** Ollama's shape: `error` is the message string, which every Ollama client shows as it is. */
+  ollama: (error: GatehouseError, requestId: string) => ({ error: error.message, code: error.code, request_id: requestId }),
+} satisfies Record<string, (error: GatehouseError, requestId: string) => unknown>;
+
+export type ErrorDialect = keyof typeof dialects;
 
 export function errorBody(error: GatehouseError, requestId: string, dialect: ErrorDialect): unknown {
-  if (dialect === "openai") {
-    return { error: { message: error.message, type: openAiType(error.status), param: null, code: error.code } };
-  }
-  return { error: { code: error.code, message: error.message, request_id: requestId } };
+  return dialects[dialect](error, requestId);
+}
+
+/** Which dialect a path answers errors in; the first matching rule wins. */
+const dialectRules: [(path: string) => boolean, ErrorDialect][] = [
+  [(path) => path.startsWith("/v1/"), "openai"],
+  [(path) => path.startsWith("/api/") || path === "/chat", "ollama"],
+];
+
+export function errorDialectFor(path: string): ErrorDialect {
+  return dialectRules.find(([matches]) => matches(path))?.[1] ?? "gatehouse";
 }
 
 /** Builds the Response for an error; used by onError and by code outside Hono. */

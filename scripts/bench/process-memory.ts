@@ -28,3 +28,19 @@ export async function peakRssDuring<T>(pid: number, everyMs: number, work: () =>
     clearInterval(timer);
   }
 }
+
+/**
+ * The resident memory of the whole running service: the process started as
+ * `rootPid` and every process below it (npm, Node, workerd, anything else),
+ * each with its RSS and the sum. Shared pages are counted once per process,
+ * as `ps` would: an upper bound, the honest one for "what does it cost".
+ */
+export async function serviceRss(rootPid: number): Promise<{ totalMiB: number; processes: { pid: number; command: string; rssMiB: number }[] }> {
+  const tree = [{ pid: rootPid, command: "(root)" }, ...(await descendants(rootPid))];
+  const processes: { pid: number; command: string; rssMiB: number }[] = [];
+  for (const { pid, command } of tree) {
+    const rss = await rssMiB(pid).catch(() => null);
+    if (rss !== null) processes.push({ pid, command: command.split("/").pop() ?? command, rssMiB: Math.round(rss * 10) / 10 });
+  }
+  return { totalMiB: Math.round(processes.reduce((sum, p) => sum + p.rssMiB, 0) * 10) / 10, processes };
+}

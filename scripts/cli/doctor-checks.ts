@@ -53,9 +53,12 @@ export async function gatewayChecks(input: DoctorInput): Promise<CheckResult[]> 
     return [result("gateway", "fail", `${base} does not answer (${networkReason(error)})`), clockOnly(now)];
   }
   const receivedAt = now();
-  const parsed = healthAnswer.safeParse(await response.json().catch(() => undefined));
+  const body: unknown = await response.json().catch(() => undefined);
+  const parsed = healthAnswer.safeParse(body);
   const checks: CheckResult[] = [];
-  if (!response.ok || !parsed.success) checks.push(result("gateway", "fail", `${base}/health answered ${response.status}, not Gatehouse's health report`));
+  if (response.status === 503 && (body as { status?: unknown } | undefined)?.status === "starting") {
+    checks.push(result("gateway", "warn", `${base} is starting (migrations, crash recovery): ask again in a moment`));
+  } else if (!response.ok || !parsed.success) checks.push(result("gateway", "fail", `${base}/health answered ${response.status}, not Gatehouse's health report`));
   else if (parsed.data.status !== "ok") checks.push(result("gateway", "warn", `${base} is ${parsed.data.status}: it cannot reach Ollama (${parsed.data.upstream.ollama})`));
   else checks.push(result("gateway", "ok", `${base} is up, version ${parsed.data.version}, sees Ollama ${parsed.data.upstream.ollama}`));
   checks.push(clockCheck(response.headers.get("Date"), sentAt, receivedAt));

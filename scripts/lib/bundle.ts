@@ -3,7 +3,7 @@ import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 
 /**
- * Set to true by `npm run build` (scripts/build.ts) in dist/serve.mjs; absent
+ * Set to true by `npm run build` (scripts/build.ts) in dist/serve.mjs and dist/service.mjs; absent
  * when serve runs from the source tree through tsx.
  */
 declare const __GATEHOUSE_PREBUILT__: boolean | undefined;
@@ -32,19 +32,37 @@ export const workerBuildOptions: BuildOptions = {
   logLevel: "silent",
 };
 
+/** Where `npm run build` writes the console's file server (scripts/workerd/console-assets.ts). */
+export const prebuiltAssetsWorkerPath = "dist/workerd/console-assets.js";
+
+/** The options for the console's small file server: same target, its own entry. */
+export const assetsWorkerBuildOptions: BuildOptions = { ...workerBuildOptions, entryPoints: [`${projectRoot}/scripts/workerd/console-assets.ts`] };
+
 /**
- * The worker as one ES module for workerd. Built (dist/serve.mjs): read from
+ * The worker as one ES module for workerd. Built (dist/service.mjs): read from
  * dist/worker.js, so the installed gateway needs no esbuild. From source:
  * bundled in memory (nothing written; the checkout may be read-only).
  */
 export async function bundleWorker(): Promise<string> {
-  if (prebuilt) return readFile(`${projectRoot}/${prebuiltWorkerPath}`, "utf8");
-  // Imported here so the built serve never loads esbuild.
+  return bundleOrRead(workerBuildOptions, prebuiltWorkerPath);
+}
+
+/** The console's file server, bundled the same way. */
+export async function bundleAssetsWorker(): Promise<string> {
+  return bundleOrRead(assetsWorkerBuildOptions, prebuiltAssetsWorkerPath);
+}
+
+async function bundleOrRead(options: BuildOptions, prebuiltPath: string): Promise<string> {
+  if (prebuilt) return readFile(`${projectRoot}/${prebuiltPath}`, "utf8");
+  // Imported here so the built service never loads esbuild.
   const { build, stop } = await import("esbuild");
-  const result = await build({ ...workerBuildOptions, write: false });
+  const result = await build({ ...options, write: false });
   // esbuild keeps a service process until told to stop; nothing else needs it.
   await stop();
   const output = result.outputFiles?.[0];
   if (!output) throw new Error("esbuild produced no output");
   return output.text;
 }
+
+/** Whether this code runs as the built dist/*.mjs (the installed gateway). */
+export const isPrebuilt = prebuilt;

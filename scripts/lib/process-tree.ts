@@ -28,16 +28,3 @@ export async function descendants(rootPid: number): Promise<{ pid: number; comma
   }
   return found;
 }
-
-/** SIGKILLs every descendant still alive; returns their executables' names. */
-export async function killDescendants(rootPid: number): Promise<string[]> {
-  const left = await descendants(rootPid);
-  for (const { pid } of left) {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // Already gone.
-    }
-  }
-  return left.map(({ command }) => command.split("/").pop() ?? command);
-}

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
+import { ConfigError, configSchema, parseConfig, parseVariables, type GatehouseConfig } from "../../src/config";
 
 /**
  * The process-level settings of `npm start` (where to listen, where state
@@ -20,6 +20,8 @@ const processSchema = z.object({
   GATEHOUSE_TLS_CERT: z.string().optional(),
   GATEHOUSE_TLS_KEY: z.string().optional(),
   GATEHOUSE_TLS_CLIENT_CA: z.string().optional(),
+  /** The unit's start probe: seconds to wait for /health to say ready (scripts/service.ts). */
+  GATEHOUSE_START_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(90),
 });
 
 export interface ServeSettings {
@@ -34,14 +36,16 @@ export interface ServeSettings {
   worker: GatehouseConfig;
   /** The GATEHOUSE_* variables passed to the worker as string vars. */
   workerVars: Record<string, string>;
+  startTimeoutSeconds: number;
 }
 
 export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
   const parsed = { data: parseVariables(processSchema, env) };
   const worker = parseConfig(env);
   const workerVars: Record<string, string> = {};
+  // Only the worker's own settings: nothing else from the environment (the CLI's GATEHOUSE_ADMIN_KEY, say) reaches the config file or the worker.
   for (const [key, value] of Object.entries(env)) {
-    if (key.startsWith("GATEHOUSE_") && !(key in processSchema.shape) && value !== undefined) workerVars[key] = value;
+    if (key in configSchema.shape && value !== undefined) workerVars[key] = value;
   }
   return {
     host: parsed.data.GATEHOUSE_HOST,
@@ -51,6 +55,7 @@ export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
     sessionSecret: parsed.data.GATEHOUSE_SESSION_SECRET,
     inspectorPort: parsed.data.GATEHOUSE_INSPECTOR_PORT,
     tls: readTlsSettings(env),
+    startTimeoutSeconds: parsed.data.GATEHOUSE_START_TIMEOUT,
     worker,
     workerVars,
   };
@@ -58,22 +63,18 @@ export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
 
 /**
  * Optional HTTPS on the listener: GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY
- * name PEM files that workerd serves TLS with (Miniflare's httpsCertPath /
- * httpsKeyPath on its entry socket). Checked before workerd starts, so a
- * missing or unreadable file stops `npm start` with the variable's name.
- *
- * GATEHOUSE_TLS_CLIENT_CA (client certificates, mTLS) is refused: workerd's
- * socket config has tlsOptions.requireClientCerts/trustedCertificates, but
- * Miniflare 4 builds the listening socket's tlsOptions itself from the
- * keypair alone and has no option or hook to add them; and its own calls
- * into workerd (D1 migrations at start) go through that same socket without
- * a client certificate. Starting without the check the operator asked for
- * would leave the listener open, so it fails closed instead.
+ * name PEM files that workerd serves TLS with on its one socket;
+ * GATEHOUSE_TLS_CLIENT_CA names the CA certificate(s) client certificates
+ * must chain to (mTLS: workerd's tlsOptions.requireClientCerts and
+ * trustedCertificates). Checked before workerd starts, so a missing or
+ * unreadable file stops the start with the variable's name.
  */
 
 export interface TlsSettings {
   certPath: string;
   keyPath: string;
+  /** Set: every connection must present a certificate signed by this CA. */
+  clientCaPath: string | null;
 }
 
 function readPem(variable: string, path: string, kind: RegExp, what: string): void {
@@ -90,13 +91,10 @@ export function readTlsSettings(env: NodeJS.ProcessEnv): TlsSettings | null {
   const cert = env.GATEHOUSE_TLS_CERT?.trim() || undefined;
   const key = env.GATEHOUSE_TLS_KEY?.trim() || undefined;
   const clientCa = env.GATEHOUSE_TLS_CLIENT_CA?.trim() || undefined;
-  if (clientCa !== undefined) {
-    throw new ConfigError(
-      "GATEHOUSE_TLS_CLIENT_CA",
-      "client-certificate checking (mTLS) is not available under npm start: Miniflare 4 cannot set requireClientCerts/trustedCertificates on workerd's listening socket (see README, HTTPS)",
-    );
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new ConfigError("GATEHOUSE_TLS_CLIENT_CA", "client certificates need HTTPS: set GATEHOUSE_TLS_CERT and GATEHOUSE_TLS_KEY too");
+    return null;
   }
-  if (cert === undefined && key === undefined) return null;
   if (cert === undefined) throw new ConfigError("GATEHOUSE_TLS_CERT", "required when GATEHOUSE_TLS_KEY is set");
   if (key === undefined) throw new ConfigError("GATEHOUSE_TLS_KEY", "required when GATEHOUSE_TLS_CERT is set");
   const certPath = resolve(cert);
@@ -106,5 +104,10 @@ export function readTlsSettings(env: NodeJS.ProcessEnv): TlsSettings | null {
   if (/-----BEGIN ENCRYPTED PRIVATE KEY-----/.test(readFileSync(keyPath, "utf8"))) {
     throw new ConfigError("GATEHOUSE_TLS_KEY", `${keyPath} is encrypted; workerd needs an unencrypted key (keep it mode 0600)`);
   }
-  return { certPath, keyPath };
+  let clientCaPath: string | null = null;
+  if (clientCa !== undefined) {
+    clientCaPath = resolve(clientCa);
+    readPem("GATEHOUSE_TLS_CLIENT_CA", clientCaPath, /-----BEGIN CERTIFICATE-----/, "CA certificate");
+  }
+  return { certPath, keyPath, clientCaPath };
 }

@@ -6,6 +6,7 @@ import { lastLink } from "../db/audit-chain";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
 import type { UserWrite } from "../db/users";
+import { processEpoch, recoverInterrupted } from "./recovery";
 import { genesisHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
 import { GroupCommit, type ChainHead } from "./group-commit";
 import { logLine } from "../observability/log-line";
@@ -179,9 +180,19 @@ export class AuditLedger extends DurableObject<Bindings> {
     }
   }
 
+  /**
+   * Crash recovery (src/audit/recovery.ts): records an earlier process left
+   * open are closed as interrupted, then sealed with the rest of the backlog.
+   * Called when the worker starts serving and on every alarm.
+   */
+  async recoverInterrupted(): Promise<{ interrupted: number; sealed: number }> {
+    const interrupted = await recoverInterrupted(this.env.DB, processEpoch());
+    return { interrupted, sealed: await this.sealBacklog() };
+  }
+
   override async alarm(): Promise<void> {
     try {
-      await this.sealBacklog();
+      await this.recoverInterrupted();
       if (Date.now() - this.lastCheckpointAt >= checkpointEveryMs) await this.checkpoint();
       const days = configFrom(this.env).GATEHOUSE_RETENTION_DAYS;
       if (days !== null) await this.purgeBefore(Date.now() - days * 86_400_000);

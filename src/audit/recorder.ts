@@ -15,8 +15,8 @@ import { ledgerName } from "./ledger";
  * the completion on the exchange's settlement, which runs once when the
  * answer ends, fails, or the client goes away (waitUntil keeps it alive).
  *
- * What is recorded is what reaches the model: the validated body that will
- * be forwarded (POST /chat's credentials are already stripped from it), never
+ * What is recorded is what reaches the model: the body text that will be
+ * forwarded (POST /chat's credentials are already stripped from it), never
  * a header, never a credential.
  */
 
@@ -58,7 +58,7 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
     if (!settlement) throw new Error("auditStart() must run after openExchange()");
     const mode = captureModeOf(c);
     const body = c.var.upstreamBody;
-    const prompt = await capture(mode, body === undefined ? null : JSON.stringify(body));
+    const prompt = await capture(mode, body === undefined ? null : body.text);
     const started = startedRecord(c, mode, prompt);
     const ledger = ledgerOf(c.env);
     try {

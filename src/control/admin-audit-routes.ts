@@ -13,6 +13,7 @@ import { listAdminActions } from "../db/admin-actions";
 import { contentOf } from "../db/audit-content";
 import { getEvent, listEvents, type EventFilter } from "../db/audit-events";
 import { markExported } from "../db/user-exports";
+import { sameOriginRead } from "../middleware/same-origin";
 import { getUser } from "../db/users";
 import { validated } from "../middleware/validate";
 
@@ -61,7 +62,7 @@ export function adminAuditRoutes(): Hono<AppEnv> {
     const rows = await listAdminActions(c.env.DB, user ?? null, cursor ?? null, limit);
     return c.json({ actions: rows.map(adminActionView), next: rows.length === limit ? rows[rows.length - 1]!.seq : null });
   });
-  routes.get("/audit.csv", async (c) => {
+  routes.get("/audit.csv", sameOriginRead(), async (c) => {
     const { from, to } = validated(rangeQuery, c.req.query());
     const whole = from === undefined && to === undefined;
     await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null } });
@@ -75,7 +76,7 @@ export function adminAuditRoutes(): Hono<AppEnv> {
     const text = (await contentOf(c.env.DB, [event.id])).get(event.id);
     return c.json({ event: { ...eventView({ ...event, username: user?.username ?? null }), promptText: text?.prompt ?? null, responseText: text?.response ?? null } });
   });
-  routes.get("/users/:id/audit.csv", async (c) => {
+  routes.get("/users/:id/audit.csv", sameOriginRead(), async (c) => {
     const user = await getUser(c.env.DB, c.req.param("id"));
     if (!user) throw new GatehouseError("not_found");
     await recordAdminAction(c, { action: "audit.export", targetUserId: user.id });

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { assertRegistrationAllowed, countRegistration } from "../auth/throttle";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { servedOverHttps } from "../auth/client-address";
 import { derivationOrBusy } from "../auth/derivation-gate";
+import { servedOverHttps, socketAddressOf } from "../auth/client-address";
 import { identifyByPassword, identifyBySession } from "../auth/identify";
 import { hashPassword, passwordSchema } from "../auth/passwords";
 import { clearedSessionCookie, issueSession, sessionCookie, sessionTokenFrom } from "../auth/sessions";
@@ -40,7 +40,7 @@ export function authRoutes(): Hono<AppEnv> {
 }
 
 function secureCookies(c: Context<AppEnv>): boolean {
-  return servedOverHttps(c.req.url, c.req.header("X-Forwarded-Proto"), c.req.header("CF-Connecting-IP"), c.var.config.GATEHOUSE_TRUSTED_PROXIES);
+  return servedOverHttps(c.req.url, c.req.header("X-Forwarded-Proto"), socketAddressOf(c.req.raw), c.var.config.GATEHOUSE_TRUSTED_PROXIES);
 }
 
 async function startSession(c: Context<AppEnv>, user: UserRow): Promise<void> {

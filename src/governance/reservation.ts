@@ -25,47 +25,15 @@ import { rollUsage } from "./quota-window";
 export interface Reservation {
   /** Estimated prompt tokens (the forwarded body's bytes / 4). */
   prompt: number;
-  /** The most output tokens this request may generate (its ceiling); 0 for embeddings. */
+  /** The most output tokens this request may generate (its ceiling, c.var.outputLimit); 0 for embeddings. */
   output: number;
 }
 
 const bytesPerToken = 4;
 
-export function promptEstimate(body: unknown): number {
-  if (body === undefined) return 0;
-  return Math.ceil(new TextEncoder().encode(JSON.stringify(body)).byteLength / bytesPerToken);
-}
-
-/**
- * The output ceiling of a forwarded body: the request's own smaller limit
- * (options.num_predict on Ollama routes, max_tokens / max_completion_tokens on
- * OpenAI routes) or the gateway's GATEHOUSE_MAX_NUM_PREDICT. Read from the
- * body inspect leaves for forwarding, so it is the limit the engine will see.
- */
-export function outputCeiling(body: Record<string, unknown> | undefined, dialect: "ollama" | "openai", max: number): number {
-  const asked: unknown[] = [];
-  if (dialect === "ollama") {
-    const options = body?.options;
-    if (typeof options === "object" && options !== null) asked.push((options as Record<string, unknown>).num_predict);
-  } else {
-    asked.push(body?.max_tokens, body?.max_completion_tokens);
-  }
-  let ceiling = max;
-  for (const value of asked) {
-    if (typeof value === "number" && Number.isInteger(value) && value >= 0) ceiling = Math.min(ceiling, value);
-  }
-  return ceiling;
-}
-
-/** Rewrites the forwarded body so the engine generates at most `output` tokens. */
-export function capOutput(body: Record<string, unknown>, dialect: "ollama" | "openai", output: number): Record<string, unknown> {
-  if (dialect === "ollama") {
-    const options = typeof body.options === "object" && body.options !== null ? (body.options as Record<string, unknown>) : {};
-    return { ...body, options: { ...options, num_predict: output } };
-  }
-  const capped: Record<string, unknown> = { ...body, max_tokens: output };
-  if (body.max_completion_tokens !== undefined) capped.max_completion_tokens = output;
-  return capped;
+/** Prompt tokens estimated from the forwarded body's size in bytes. */
+export function promptEstimate(bodyBytes: number): number {
+  return Math.ceil(bodyBytes / bytesPerToken);
 }
 
 /** What is charged when the engine sent no count: the prompt estimate and one token per generated chunk relayed. */

@@ -40,7 +40,7 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
   c.executionCtx.waitUntil(new Promise<void>((resolve) => (settled = resolve)));
   const body = relay({
     upstream,
-    reader: dialect === "openai" ? new OpenAiReader() : new OllamaReader(),
+    reader: dialect === "openai" ? new OpenAiReader() : new OllamaReader(c.var.requestId),
     receivedAt: c.var.receivedAt,
     clientSignal,
     dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,

@@ -1,54 +1,84 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { BodyEdits, type BodyPath } from "../body/edits";
+import { foldedGet, isRecord } from "../body/fold";
+import { outgoingBody } from "../body/received";
 import type { AppEnv } from "../env";
 import { validated } from "../middleware/validate";
-import { applyOllamaCeilings, applyOpenAiCeilings, rejectRedirectFields } from "./ceilings";
+import { applyCeilings, ceilingRules, readPath, rejectRedirectFields } from "./ceilings";
 import { assertModelAllowed } from "./model-policy";
 import { modelOf, type RouteSpec } from "./route-table";
+
+type Body = Record<string, unknown>;
 
 /**
  * Checks what a request asks for before anything is admitted or forwarded:
  * the body against its schema, the model against the caller's allowed list
- * and the cloud rule, the GPU ceilings. Leaves the body to forward and the
- * model in the context for the limiter and the audit record.
+ * and the cloud rule, the GPU ceilings. Every field is read as Ollama reads
+ * it (any case, Unicode folding; src/body/fold.ts), so what is checked is
+ * what the engine will do. Policy's changes are recorded as edits: with
+ * none, the client's bytes are forwarded as they came. Leaves the body to
+ * forward and the model in the context for the limiter and the audit record.
  */
 export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
   return async function inspectRequest(c, next) {
-    let body: Record<string, unknown> | undefined;
-    if (route.body) {
-      body = validated(route.body, c.var.jsonBody) as Record<string, unknown>;
-      rejectRedirectFields(body);
-      if (route.legacy) body = legacyToChat(body, c.var.config.GATEHOUSE_DEFAULT_MODEL);
-      body = route.dialect === "openai" ? applyOpenAiCeilings(body, c.var.config) : applyOllamaCeilings(body, c.var.config);
+    const received = route.body ? c.var.receivedBody : undefined;
+    const edits = new BodyEdits();
+    let view: Body | undefined;
+    let outputLimit: number | null = null;
+    if (route.body && received) {
+      // The schema reads a canonical view; the received value keeps the client's spelling and order.
+      view = validated(route.body, received.value) as Body;
+      const sent = received.value as Body;
+      rejectRedirectFields(sent);
+      if (route.legacy) view = legacyEdits(view, edits, c.var.config.GATEHOUSE_DEFAULT_MODEL);
+      if (route.ceilings) outputLimit = applyCeilings(ceilingRules[route.ceilings], sent, edits, c.var.config);
     }
-    const named = modelOf(body);
+    const named = modelOf(view);
     if (named !== null && c.var.principal) assertModelAllowed(c.var.principal, named);
     // GET /v1/models/:id checks its own id and answers 404, as OpenAI does for an unknown model.
     const model = named ?? c.req.param("id") ?? null;
-    for (const name of modelsNamedBy(body)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
+    for (const name of modelsNamedBy(view)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
     c.set("model", model);
-    const streamed = body ? body.stream !== false && (route.dialect === "ollama" || body.stream === true) : false;
+    c.set("outputLimit", outputLimit);
+    const streamed = route.streams === true && view !== undefined && view.stream !== false && (route.dialect === "ollama" || view.stream === true);
     c.set("streamed", streamed);
     c.set("hideUsageChunk", false);
-    if (body && route.dialect === "openai" && streamed && route.group === "inference") {
-      const wanted = (body.stream_options as { include_usage?: boolean } | null | undefined)?.include_usage === true;
+    if (view && received && route.dialect === "openai" && streamed && route.group === "inference") {
       // Quotas need the token counts of every answer: always ask Ollama for them,
       // and drop the extra usage event for a client that did not ask.
-      body = { ...body, stream_options: { ...((body.stream_options as object | null) ?? {}), include_usage: true } };
-      c.set("hideUsageChunk", !wanted);
+      const wanted = readPath(received.value as Body, ["stream_options", "include_usage"]);
+      if (wanted?.value !== true || !wanted.exact) edits.set(["stream_options", "include_usage"], true);
+      c.set("hideUsageChunk", wanted?.value !== true);
     }
-    c.set("upstreamBody", body);
+    c.set("bodyEdits", edits);
+    c.set("upstreamBody", received ? outgoingBody(received, edits) : undefined);
     await next();
   };
 }
 
-/** POST /chat → Ollama's /api/chat: the credentials never travel on, the answer is one JSON. */
-function legacyToChat(body: Record<string, unknown>, defaultModel: string): Record<string, unknown> {
-  const { auth: _credentials, ...rest } = body;
-  return { ...rest, model: rest.model ?? defaultModel, stream: false };
+/**
+ * For a step after inspection that must change what is forwarded (admission
+ * cutting the output limit to what is left of a quota, say): one more edit,
+ * spliced like the others, so everything else still goes as the client sent it.
+ */
+export function reviseForwardedBody(c: Context<AppEnv>, path: BodyPath, value: unknown): void {
+  const received = c.var.receivedBody;
+  if (!c.var.upstreamBody || !received) return;
+  c.var.bodyEdits.set(path, value);
+  c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
+}
+
+/** POST /chat → Ollama's /api/chat: the credentials never travel on, the model defaults, the answer is one JSON. */
+function legacyEdits(view: Body, edits: BodyEdits, defaultModel: string): Body {
+  if (foldedGet(view, "auth") !== undefined) edits.remove(["auth"]);
+  const model = typeof view.model === "string" ? view.model : defaultModel;
+  if (model !== view.model) edits.set(["model"], model);
+  if (view.stream !== false) edits.set(["stream"], false);
+  return { ...view, model, stream: false };
 }
 
 /** /api/copy names two models; both must be allowed. */
-function modelsNamedBy(body: Record<string, unknown> | undefined): string[] {
-  if (!body) return [];
+function modelsNamedBy(body: Body | undefined): string[] {
+  if (!body || !isRecord(body)) return [];
   return [body.source, body.destination].filter((value): value is string => typeof value === "string");
 }

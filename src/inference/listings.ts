@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { isRecord } from "../body/fold";
 import type { AppEnv } from "../env";
 import { modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
@@ -6,8 +7,50 @@ import { callOllama } from "./upstream";
 
 /**
  * Model listings answer with only the models the caller may use, so a
- * restricted key cannot even discover the others.
+ * restricted key cannot even discover the others. They fail closed: the
+ * answer is built from the fields Ollama documents, entry by entry; anything
+ * else the engine sends (another array of models, an unknown field that
+ * could carry names) is left out.
  */
+
+type Json = Record<string, unknown>;
+
+const details = ["parent_model", "format", "family", "families", "parameter_size", "quantization_level"];
+
+/** Per listing: the array that holds the entries, each entry's known fields, and the fields that name a model. */
+const shapes: Record<Listing, { list: string; fields: string[]; names: string[]; top?: Json }> = {
+  tags: { list: "models", fields: ["name", "model", "modified_at", "size", "digest", "remote_model", "remote_host"], names: ["name", "model"] },
+  ps: { list: "models", fields: ["name", "model", "size", "digest", "expires_at", "size_vram", "context_length"], names: ["name", "model"] },
+  "openai-models": { list: "data", fields: ["id", "object", "created", "owned_by"], names: ["id"], top: { object: "list" } },
+};
+
+const isScalar = (value: unknown) => value === null || ["string", "number", "boolean"].includes(typeof value);
+
+function pick(source: Json, fields: string[]): Json {
+  const out: Json = {};
+  for (const field of fields) {
+    const value = source[field];
+    if (isScalar(value) || (Array.isArray(value) && value.every((item) => typeof item === "string"))) out[field] = value;
+  }
+  return out;
+}
+
+/** The listing to answer with: known fields of the entries `allowed` accepts under every name they carry. */
+export function filterListing(listing: Listing, body: unknown, allowed: (name: string) => boolean): Json {
+  const shape = shapes[listing];
+  const entries = isRecord(body) && Array.isArray(body[shape.list]) ? (body[shape.list] as unknown[]) : [];
+  const kept: Json[] = [];
+  for (const entry of entries) {
+    if (!isRecord(entry)) continue;
+    const names = shape.names.map((field) => entry[field]).filter((name) => name !== undefined);
+    if (names.length === 0 || !names.every((name) => typeof name === "string" && allowed(name))) continue;
+    const out = pick(entry, shape.fields);
+    if (listing !== "openai-models" && isRecord(entry.details)) out.details = pick(entry.details, details);
+    kept.push(out);
+  }
+  return { ...shape.top, [shape.list]: kept };
+}
+
 export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, listing: Listing): Promise<Response> {
   const config = c.var.config;
   const upstream = await callOllama(
@@ -15,13 +58,10 @@ export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, 
     { method: "GET", path: upstreamPath, signal: c.req.raw.signal },
   );
   if (!upstream.ok) {
-    return new Response(upstream.body, { status: upstream.status, headers: { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json" } });
+    const headers = { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json", "X-Request-Id": c.var.requestId };
+    return new Response(upstream.body, { status: upstream.status, headers });
   }
-  const body = await upstream.json<Record<string, unknown>>();
+  const body = await upstream.json<unknown>().catch(() => null);
   const principal = c.var.principal;
-  const key = listing === "openai-models" ? "data" : "models";
-  const entries = Array.isArray(body[key]) ? (body[key] as Record<string, unknown>[]) : [];
-  const nameOf = (entry: Record<string, unknown>) => String(entry.id ?? entry.name ?? entry.model ?? "");
-  const kept = principal ? entries.filter((entry) => modelAllowed(principal, nameOf(entry))) : entries;
-  return c.json({ ...body, [key]: kept });
+  return c.json(filterListing(listing, body, (name) => (principal ? modelAllowed(principal, name) : false)));
 }

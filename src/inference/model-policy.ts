@@ -13,14 +13,27 @@ export function globMatches(glob: string, name: string): boolean {
   return new RegExp(`^${pattern}$`, "i").test(name);
 }
 
-/** Ollama resolves a bare name to `:latest`; policy must see the same name. */
-export function canonicalModel(name: string): string {
-  return name.includes(":") ? name : `${name}:latest`;
+/** `name@sha256:<hex>` pins a digest; policy applies to the name it pins. */
+export function withoutDigest(name: string): string {
+  return name.replace(/@sha256[:-][0-9a-f]{64}$/i, "");
 }
 
+/** Ollama resolves a bare name to `:latest`; policy must see the same name. */
+export function canonicalModel(name: string): string {
+  const bare = withoutDigest(name);
+  return bare.includes(":") ? bare : `${bare}:latest`;
+}
+
+/**
+ * As Ollama decides it (internal/modelref parseSourceSuffix): the text after
+ * the last `:`, trimmed and in any case, is `cloud` or ends in `-cloud`.
+ */
 export function isCloudModel(name: string): boolean {
-  const tag = canonicalModel(name).split(":").pop() ?? "";
-  return tag === "cloud" || tag.endsWith("-cloud");
+  const bare = withoutDigest(name).trim();
+  const colon = bare.lastIndexOf(":");
+  if (colon < 0) return false;
+  const suffix = bare.slice(colon + 1).trim().toLowerCase();
+  return suffix === "cloud" || (!suffix.includes("/") && suffix.endsWith("-cloud"));
 }
 
 export function modelAllowed(principal: Principal, name: string): boolean {
@@ -28,7 +41,8 @@ export function modelAllowed(principal: Principal, name: string): boolean {
   const allowed = principal.limits.models;
   if (allowed === null) return true;
   const canonical = canonicalModel(name);
-  return allowed.some((glob) => globMatches(glob, name) || globMatches(glob, canonical));
+  const bare = withoutDigest(name);
+  return allowed.some((glob) => globMatches(glob, bare) || globMatches(glob, canonical));
 }
 
 export function assertModelAllowed(principal: Principal, name: string): void {

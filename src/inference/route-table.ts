@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { CeilingKind } from "./ceilings";
 import {
   chatBody,
   copyBody,
@@ -40,32 +41,34 @@ export interface RouteSpec {
   listing?: Listing;
   /** The original script API: auth in the body (stripped), default model, never streamed. */
   legacy?: boolean;
-  /** Embeddings: no output tokens to reserve against the quota. */
-  embeds?: boolean;
+  /** Which GPU ceilings apply to the body (src/inference/ceilings.ts). */
+  ceilings?: CeilingKind;
+  /** The route can answer as a stream (its body's `stream` decides); the others never stream. */
+  streams?: boolean;
 }
 
 export const routeTable: RouteSpec[] = [
-  { method: "POST", path: "/api/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: chatBody },
-  { method: "POST", path: "/api/generate", upstreamPath: "/api/generate", group: "inference", dialect: "ollama", body: generateBody },
-  { method: "POST", path: "/api/embed", upstreamPath: "/api/embed", group: "inference", dialect: "ollama", body: embedBody, embeds: true },
-  { method: "POST", path: "/api/embeddings", upstreamPath: "/api/embeddings", group: "inference", dialect: "ollama", body: embeddingsBody, embeds: true },
+  { method: "POST", path: "/api/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: chatBody, ceilings: "ollama-generate", streams: true },
+  { method: "POST", path: "/api/generate", upstreamPath: "/api/generate", group: "inference", dialect: "ollama", body: generateBody, ceilings: "ollama-generate", streams: true },
+  { method: "POST", path: "/api/embed", upstreamPath: "/api/embed", group: "inference", dialect: "ollama", body: embedBody, ceilings: "ollama-embed" },
+  { method: "POST", path: "/api/embeddings", upstreamPath: "/api/embeddings", group: "inference", dialect: "ollama", body: embeddingsBody, ceilings: "ollama-embed" },
   { method: "POST", path: "/api/show", upstreamPath: "/api/show", group: "metadata", dialect: "ollama", body: showBody },
   { method: "GET", path: "/api/tags", upstreamPath: "/api/tags", group: "metadata", dialect: "ollama", listing: "tags" },
   { method: "GET", path: "/api/ps", upstreamPath: "/api/ps", group: "metadata", dialect: "ollama", listing: "ps" },
   { method: "GET", path: "/api/version", upstreamPath: "/api/version", group: "metadata", dialect: "ollama" },
-  { method: "POST", path: "/api/pull", upstreamPath: "/api/pull", group: "admin", dialect: "ollama", body: pullBody },
-  { method: "POST", path: "/api/push", upstreamPath: "/api/push", group: "admin", dialect: "ollama", body: pullBody },
-  { method: "POST", path: "/api/create", upstreamPath: "/api/create", group: "admin", dialect: "ollama", body: pullBody },
+  { method: "POST", path: "/api/pull", upstreamPath: "/api/pull", group: "admin", dialect: "ollama", body: pullBody, streams: true },
+  { method: "POST", path: "/api/push", upstreamPath: "/api/push", group: "admin", dialect: "ollama", body: pullBody, streams: true },
+  { method: "POST", path: "/api/create", upstreamPath: "/api/create", group: "admin", dialect: "ollama", body: pullBody, streams: true },
   { method: "POST", path: "/api/copy", upstreamPath: "/api/copy", group: "admin", dialect: "ollama", body: copyBody },
   { method: "DELETE", path: "/api/delete", upstreamPath: "/api/delete", group: "admin", dialect: "ollama", body: deleteBody },
-  { method: "POST", path: "/v1/chat/completions", upstreamPath: "/v1/chat/completions", group: "inference", dialect: "openai", body: openAiChatBody },
-  { method: "POST", path: "/v1/completions", upstreamPath: "/v1/completions", group: "inference", dialect: "openai", body: openAiCompletionBody },
-  { method: "POST", path: "/v1/embeddings", upstreamPath: "/v1/embeddings", group: "inference", dialect: "openai", body: openAiEmbeddingsBody, embeds: true },
-  { method: "POST", path: "/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: legacyChatBody, legacy: true },
+  { method: "POST", path: "/v1/chat/completions", upstreamPath: "/v1/chat/completions", group: "inference", dialect: "openai", body: openAiChatBody, ceilings: "openai-chat", streams: true },
+  { method: "POST", path: "/v1/completions", upstreamPath: "/v1/completions", group: "inference", dialect: "openai", body: openAiCompletionBody, ceilings: "openai-completion", streams: true },
+  { method: "POST", path: "/v1/embeddings", upstreamPath: "/v1/embeddings", group: "inference", dialect: "openai", body: openAiEmbeddingsBody },
+  { method: "POST", path: "/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: legacyChatBody, legacy: true, ceilings: "ollama-generate" },
   { method: "GET", path: "/v1/models", upstreamPath: "/v1/models", group: "metadata", dialect: "openai", listing: "openai-models" },
 ];
 
-/** The model a body names, for policy and audit. */
+/** The model a body names, for policy and audit (`name` is /api/show's older spelling). */
 export function modelOf(body: unknown): string | null {
   if (typeof body !== "object" || body === null) return null;
   const record = body as Record<string, unknown>;

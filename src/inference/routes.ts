@@ -6,6 +6,7 @@ import { forward } from "./forward";
 import { filteredListing } from "./listings";
 import { modelAllowed } from "./model-policy";
 import { routeTable, type RouteSpec } from "./route-table";
+import { modelName } from "./schemas";
 
 /** The pipeline steps a route runs before its handler; app.ts decides them and their order. */
 export type StepsFor = (route: RouteSpec) => MiddlewareHandler<AppEnv>[];
@@ -16,11 +17,12 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
   for (const route of routeTable) {
     routes.on(route.method, route.path, every(...stepsFor(route)), (c) => handle(c, route));
   }
-  // One model: the id is a model name, validated, and checked against the caller's list.
+  // One model: the id is a model name, validated (no dot segments), checked against the caller's
+  // list, and sent as one percent-encoded path segment, so it cannot name another upstream path.
   const modelRoute: RouteSpec = { method: "GET", path: "/v1/models/:id{.+}", upstreamPath: "/v1/models", group: "metadata", dialect: "openai" };
   routes.get(modelRoute.path, every(...stepsFor(modelRoute)), async (c) => {
     const id = c.req.param("id") ?? "";
-    if (!/^[A-Za-z0-9][A-Za-z0-9._\-/]*(:[A-Za-z0-9._\-]+)?$/.test(id) || (c.var.principal && !modelAllowed(c.var.principal, id))) {
+    if (!modelName.safeParse(id).success || (c.var.principal && !modelAllowed(c.var.principal, id))) {
       throw new GatehouseError("not_found", { message: `The model "${id.slice(0, 200)}" does not exist.` });
     }
     return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
@@ -40,5 +42,5 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
 
 function handle(c: Parameters<typeof forward>[0], route: RouteSpec): Promise<Response> {
   if (route.listing) return filteredListing(c, route.upstreamPath, route.listing);
-  return forward(c, { method: route.method, path: route.upstreamPath, body: c.var.upstreamBody }, route.dialect);
+  return forward(c, { method: route.method, path: route.upstreamPath, body: c.var.upstreamBody?.bytes }, route.dialect);
 }

@@ -88,8 +88,13 @@ export class OllamaReader extends BaseReader {
     }
   }
 
+  /** The request id the abort line carries, like every other Ollama-dialect error. */
+  constructor(private readonly requestId?: string) {
+    super();
+  }
+
   abortLine(message: string): string {
-    return `${JSON.stringify({ error: message })}\n`;
+    return `${JSON.stringify({ error: message, code: "upstream_unavailable", request_id: this.requestId })}\n`;
   }
 }
 

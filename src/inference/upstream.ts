@@ -11,7 +11,8 @@ export interface UpstreamCall {
   method: "GET" | "POST" | "DELETE" | "HEAD";
   /** An allowlisted upstream path, e.g. "/api/chat". Never the client's path. */
   path: string;
-  body?: unknown;
+  /** A JSON body, sent as these exact bytes. */
+  body?: Uint8Array;
   /** A raw body streamed as it arrives (model blobs); sent instead of `body`. */
   rawBody?: ReadableStream<Uint8Array> | null;
   /** Aborts the upstream call, e.g. when the client goes away. */
@@ -56,13 +57,13 @@ async function attempt(target: UpstreamTarget, call: UpstreamCall): Promise<Resp
   const timer = setTimeout(() => timeout.abort(), target.firstByteTimeoutMs);
   const signal = call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal;
   const headers = new Headers({ Accept: "application/json, application/x-ndjson, text/event-stream" });
-  let body: string | ReadableStream<Uint8Array> | undefined;
+  let body: Uint8Array | ReadableStream<Uint8Array> | undefined;
   if (call.rawBody) {
     headers.set("Content-Type", "application/octet-stream");
     body = call.rawBody;
   } else if (call.body !== undefined) {
     headers.set("Content-Type", "application/json");
-    body = JSON.stringify(call.body);
+    body = call.body;
   }
   try {
     // fetch resolves once Ollama sends its headers, which it does with its

@@ -3,7 +3,9 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { Admission, rateLimitHeaders } from "../governance/admission";
 import { admissionQueueName } from "../governance/admission-queue";
-import { capOutput, outputCeiling, promptEstimate, type Reservation } from "../governance/reservation";
+import { promptEstimate, type Reservation } from "../governance/reservation";
+import { ceilingRules, type CeilingRules } from "../inference/ceilings";
+import { reviseForwardedBody } from "../inference/inspect";
 import type { RouteSpec } from "../inference/route-table";
 
 /**
@@ -13,15 +15,17 @@ import type { RouteSpec } from "../inference/route-table";
  * A limiter that cannot answer refuses (503 limiter_unavailable): fail closed.
  *
  * The user's object also holds the request's prompt estimate and output
- * ceiling against the quota until it settles, and may cut the output to what
- * is left; the forwarded body then carries that smaller limit.
+ * limit (c.var.outputLimit, from the ceilings) against the quota until it
+ * settles, and may cut the output to what is left; the forwarded body then
+ * carries that smaller limit.
  *
  * The settle side is c.var.admission.release(usage), hooked onto the
  * exchange's Settlement, so it runs exactly once whether the answer ends,
  * fails, is refused, or the client goes away. Needs openExchange() and
  * authenticate before it.
  */
-export function admit(route: Pick<RouteSpec, "dialect" | "embeds">): MiddlewareHandler<AppEnv> {
+export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<AppEnv> {
+  const output = route.ceilings ? (ceilingRules[route.ceilings] as CeilingRules).output : undefined;
   return async function admit(c, next) {
     const { principal, settlement } = c.var;
     if (!principal) throw new GatehouseError("unauthenticated");
@@ -34,15 +38,15 @@ export function admit(route: Pick<RouteSpec, "dialect" | "embeds">): MiddlewareH
     // Keeps the request's context alive until the slots are given back, even after the client left.
     c.executionCtx.waitUntil(admission.done);
 
-    const body = c.var.upstreamBody;
-    const reserve: Reservation = {
-      prompt: promptEstimate(body),
-      output: route.embeds ? 0 : outputCeiling(body, route.dialect, c.var.config.GATEHOUSE_MAX_NUM_PREDICT),
-    };
-    const output = await admission.acquireUser(principal.limits, reserve);
-    c.set("reservation", { prompt: reserve.prompt, output });
-    // The engine must not generate more than was reserved: the limit always travels with the body.
-    if (body && !route.embeds) c.set("upstreamBody", capOutput(body, route.dialect, output));
+    const limit = c.var.outputLimit ?? 0;
+    const reserve: Reservation = { prompt: promptEstimate(c.var.upstreamBody?.bytes.byteLength ?? 0), output: limit };
+    const granted = await admission.acquireUser(principal.limits, reserve);
+    c.set("reservation", { prompt: reserve.prompt, output: granted });
+    if (output && granted < limit) {
+      // Less quota left than the ceiling: the engine must not generate more than was reserved.
+      for (const path of [output.field, ...(output.alsoClamped ?? [])]) reviseForwardedBody(c, path, granted);
+      c.set("outputLimit", granted);
+    }
     if (admission.rate) {
       for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
     }

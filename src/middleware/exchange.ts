@@ -64,5 +64,7 @@ export function outcomeOf(error: Error | undefined, status: number): Outcome {
     }
   }
   if (error) return "upstream_error";
-  return status < 400 ? "ok" : status >= 500 ? "upstream_error" : "denied";
+  // Without an error, a status of 400 or more is the upstream's own answer passed on
+  // (a listing's 404, say): the same outcome a relayed answer gets (src/inference/relay.ts).
+  return status < 400 ? "ok" : "upstream_error";
 }

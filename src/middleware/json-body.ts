@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { foldedLayout } from "../body/received";
 import { assertSafeJson } from "./json-safety";
 
 /**
@@ -8,7 +9,10 @@ import { assertSafeJson } from "./json-safety";
  * its media type (415), its size (413, counted as bytes arrive, so a lying
  * Content-Length or a chunked body cannot get past it) and a deadline for the
  * whole body (408, so a client dribbling bytes cannot hold a slot). The parsed
- * value is left in c.var.jsonBody for the route's zod schema.
+ * value is left in c.var.jsonBody for the route's zod schema, and the body as
+ * received (bytes, text, value, layout) in c.var.receivedBody, so the client's
+ * bytes can be forwarded as they came. Objects that repeat a key under
+ * Ollama's case folding are refused here (src/body/scan.ts).
  *
  * hono/body-limit covers the size alone; the deadline and the parse belong in
  * the same read, so this is written here.
@@ -45,9 +49,12 @@ export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEn
     if (declared > maxBytes) throw new GatehouseError("payload_too_large");
 
     const bytes = await readLimited(c.req.raw.body, maxBytes, timeoutSeconds * 1000);
-    const value = parseJson(bytes);
+    const text = decodeUtf8(bytes);
+    const value = parseJson(text);
     assertSafeJson(value);
+    const layout = foldedLayout(text);
     c.set("jsonBody", value);
+    c.set("receivedBody", { bytes, text, value, layout });
     await next();
   };
 }
@@ -84,15 +91,17 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   return bytes;
 }
 
-function parseJson(bytes: Uint8Array): unknown {
+function decodeUtf8(bytes: Uint8Array): string {
   if (bytes.byteLength === 0) throw new GatehouseError("invalid_json", { message: "The request body is empty." });
-  let text: string;
   try {
     // fatal: invalid UTF-8 is a client error, not something to forward mangled.
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch {
     throw new GatehouseError("invalid_json", { message: "The request body is not valid UTF-8." });
   }
+}
+
+function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

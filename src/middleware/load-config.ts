@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { configFrom } from "../config";
 import type { AppEnv } from "../env";
-import { resolveClientAddress } from "../auth/client-address";
+import { resolveClientAddress, socketAddressOf } from "../auth/client-address";
 
 /**
  * Parses the settings once per isolate and records where the request came
@@ -10,11 +10,10 @@ import { resolveClientAddress } from "../auth/client-address";
 export function loadConfig(): MiddlewareHandler<AppEnv> {
   return async function loadConfig(c, next) {
     c.set("config", configFrom(c.env));
-    // workerd sets CF-Connecting-IP from the accepted socket and overwrites any
-    // client-sent value.
-    // X-Forwarded-For counts only when the socket is a configured trusted proxy.
+    // The socket's address as workerd saw the connection (request.cf.clientIp);
+    // no client header counts, but X-Forwarded-For from a configured trusted proxy.
     const config = c.var.config;
-    c.set("clientAddress", resolveClientAddress(c.req.header("CF-Connecting-IP"), c.req.header("X-Forwarded-For"), config.GATEHOUSE_TRUSTED_PROXIES));
+    c.set("clientAddress", resolveClientAddress(socketAddressOf(c.req.raw), c.req.header("X-Forwarded-For"), config.GATEHOUSE_TRUSTED_PROXIES));
     await next();
   };
 }

@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
 import { recordRefusal } from "../audit/refusals";
 import { ConfigError } from "../config";
-import { GatehouseError, errorResponse, type ErrorDialect } from "../errors";
+import { GatehouseError, errorDialectFor, errorResponse } from "../errors";
 
 /**
  * The one onError. Expected failures (GatehouseError) are rendered as they
@@ -12,7 +12,7 @@ import { GatehouseError, errorResponse, type ErrorDialect } from "../errors";
  */
 export async function renderError(error: Error, c: Context<AppEnv>): Promise<Response> {
   const requestId = c.var.requestId ?? crypto.randomUUID();
-  const dialect: ErrorDialect = c.req.path.startsWith("/v1/") ? "openai" : "gatehouse";
+  const dialect = errorDialectFor(c.req.path);
   if (error instanceof GatehouseError) {
     await recordRefusal(c, error); // 401/403/429/503 are on the audit trail before the client hears of them
     return errorResponse(error, requestId, dialect);

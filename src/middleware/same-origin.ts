@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { servedOverHttps } from "../auth/client-address";
+import { servedOverHttps, socketAddressOf } from "../auth/client-address";
 import { sessionTokenFrom } from "../auth/sessions";
 
 /**
@@ -33,6 +33,22 @@ export function sameOrigin(): MiddlewareHandler<AppEnv> {
   };
 }
 
+/**
+ * For a GET with a side effect — the CSV exports that mark a user as exported,
+ * which relaxes the rule on deleting them: a cookie-authenticated request must
+ * be same-origin (the console's download links are), so a foreign page cannot
+ * make an admin's browser fetch it. Bearer-authenticated scripts are unaffected.
+ */
+export function sameOriginRead(): MiddlewareHandler<AppEnv> {
+  return async function sameOriginRead(c, next) {
+    const hasCookie = sessionTokenFrom(c.req.header("Cookie")) !== null;
+    if (hasCookie && c.req.header("Authorization") === undefined && !isSameOrigin(c, c.req.header("Sec-Fetch-Site"), c.req.header("Origin"))) {
+      throw crossSite();
+    }
+    await next();
+  };
+}
+
 function crossSite(): GatehouseError {
   return new GatehouseError("forbidden", { message: "Cross-site requests are not allowed here." });
 }
@@ -46,6 +62,6 @@ function isSameOrigin(c: Context<AppEnv>, fetchSite: string | undefined, origin:
 /** Our origin as the browser sees it (a trusted TLS proxy in front makes it https). */
 function ownOrigin(c: Context<AppEnv>): string {
   const url = new URL(c.req.url);
-  const https = servedOverHttps(c.req.url, c.req.header("X-Forwarded-Proto"), c.req.header("CF-Connecting-IP"), c.var.config.GATEHOUSE_TRUSTED_PROXIES);
+  const https = servedOverHttps(c.req.url, c.req.header("X-Forwarded-Proto"), socketAddressOf(c.req.raw), c.var.config.GATEHOUSE_TRUSTED_PROXIES);
   return `${https ? "https" : url.protocol.replace(":", "")}://${url.host}`;
 }

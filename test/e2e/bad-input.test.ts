@@ -4,6 +4,7 @@ import { AdminClient } from "./helpers/accounts";
 import type { GatehouseProcess } from "./helpers/gatehouse-process";
 import { startStack, stopStack } from "./helpers/stack";
 import { httpRequest, rawRequest } from "./helpers/raw-http";
+import { errorCode } from "../helpers/error-shape";
 
 /**
  * A corpus of malformed and hostile requests, sent as raw bytes to
@@ -64,6 +65,24 @@ function corpus(key: string): Case[] {
     ["nested __proto__", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","options":{"__proto__":{"x":1}}}'],
     ["base_url redirect", "POST", "/v1/chat/completions", auth, '{"model":"llama3.2","messages":[{"role":"user"}],"base_url":"http://10.1.1.1"}'],
     ["host redirect", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","host":"10.1.1.1:11434"}'],
+    // Keys Ollama's Go decoder reads in any case (issue 13.1): duplicates under folding, folded redirects, cloud tags in any case
+    ["Model beside model", "POST", "/api/chat", auth, chat(',"Model":"secret-model"')],
+    ["escaped key repeats model", "POST", "/api/generate", auth, '{"model":"llama3.2","\\u006dodel":"secret","prompt":"x"}'],
+    ["long-s stream beside stream", "POST", "/api/chat", auth, chat(',"stream":true,"\u017Ftream":false')],
+    ["Kelvin keep_alive beside keep_alive", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","keep_alive":"5m","\u212Aeep_alive":-1}'],
+    ["options twice (Go merges them)", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","options":{"num_ctx":1e9},"options":{"seed":1}}'],
+    ["NUM_CTX beside num_ctx", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","options":{"num_ctx":2048,"NUM_CTX":1e9}}'],
+    ["Options.num_ctx huge", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","Options":{"num_ctx":1e9}}'],
+    ["MAX_TOKENS beside max_tokens", "POST", "/v1/chat/completions", auth, '{"model":"llama3.2","messages":[{"role":"user"}],"max_tokens":5,"MAX_TOKENS":-1}'],
+    ["STREAM_OPTIONS beside stream_options", "POST", "/v1/chat/completions", auth, '{"model":"llama3.2","messages":[{"role":"user"}],"stream_options":{"include_usage":true},"STREAM_OPTIONS":{}}'],
+    ["Content twice in a message", "POST", "/api/chat", auth, '{"model":"llama3.2","messages":[{"role":"user","content":"a","CONTENT":"b"}]}'],
+    ["Base_URL redirect", "POST", "/v1/chat/completions", auth, '{"model":"llama3.2","messages":[{"role":"user"}],"Base_URL":"http://10.1.1.1"}'],
+    ["HOST redirect with a long s", "POST", "/api/generate", auth, '{"model":"llama3.2","prompt":"x","ho\u017Ft":"10.1.1.1:11434"}'],
+    ["cloud tag in capitals", "POST", "/api/chat", auth, '{"model":"gpt-oss:120B-CLOUD","messages":[{"role":"user","content":"x"}]}'],
+    ["cloud tag capitalised on /v1", "POST", "/v1/chat/completions", auth, '{"model":"glm-4.6:Cloud","messages":[{"role":"user"}]}'],
+    ["MODEL naming a cloud model", "POST", "/api/generate", auth, '{"MODEL":"deepseek:CLOUD","prompt":"x"}'],
+    ["model with a dot segment", "POST", "/api/generate", auth, '{"model":"a/./b","prompt":"x"}'],
+    ["model id with an empty segment", "GET", "/v1/models/a%2F%2Fb", auth],
     // Media types and sizes
     ["text/plain body", "POST", "/api/chat", { Authorization: `Bearer ${key}`, "Content-Type": "text/plain" }, chat("")],
     ["XML body", "POST", "/api/chat", { Authorization: `Bearer ${key}`, "Content-Type": "application/xml" }, "<chat/>"],
@@ -133,7 +152,7 @@ describe("hostile and malformed requests", () => {
       }));
       let code: unknown;
       try {
-        code = (JSON.parse(response.body) as { error?: { code?: unknown } }).error?.code;
+        code = errorCode(JSON.parse(response.body));
       } catch {
         code = undefined;
       }

@@ -3,6 +3,7 @@ import type { OllamaSimulator, SimulatorLog } from "../fixtures/ollama-sim/serve
 import { AdminClient } from "./helpers/accounts";
 import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
 import { startSimulator } from "./helpers/simulator-process";
+import { errorCode } from "../helpers/error-shape";
 
 /**
  * Limits and the GPU gate against `npm start`: the counters live in Durable
@@ -92,10 +93,10 @@ describe("limits and the GPU gate under npm start", () => {
 
     const rateAfter = await send(rated.secret, chat("after restart"));
     expect(rateAfter.status).toBe(429);
-    expect(((await rateAfter.json()) as { error: { code: string } }).error.code).toBe("rate_limited");
+    expect(errorCode(await rateAfter.json())).toBe("rate_limited");
     expect(Number(rateAfter.headers.get("retry-after"))).toBeGreaterThan(0);
     const quotaAfter = await send(quota.secret, chat("after restart"));
     expect(quotaAfter.status).toBe(429);
-    expect(((await quotaAfter.json()) as { error: { code: string } }).error.code).toBe("quota_exceeded");
+    expect(errorCode(await quotaAfter.json())).toBe("quota_exceeded");
   });
 });

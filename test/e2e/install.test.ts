@@ -21,18 +21,20 @@ import {
   neighbourDigests,
   parseEnvFile,
   run,
+  processesUnder,
   runScript,
   startInstalled,
   socketFamilies,
   syscallsInSummary,
   writeTargets,
   type InstalledGateway,
+  type UnitStep,
 } from "./helpers/install-root";
 import { startSimulator } from "./helpers/simulator-process";
 
 const nobody = 65534;
 const unitSource = join(projectRoot, "scripts/systemd/gatehouse.service");
-const devOnly = ["vitest", "wrangler", "typescript", "tsx", "esbuild", "node", "@cloudflare/vitest-plugin", "playwright-core", "drizzle-kit"];
+const devOnly = ["vitest", "wrangler", "typescript", "tsx", "esbuild", "node", "@cloudflare/vitest-plugin", "playwright-core", "drizzle-kit", "miniflare"];
 const haveCommand = (name: string) => ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].some((dir) => readdirSync(dir).includes(name));
 
 describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }, () => {
@@ -65,7 +67,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
   });
 
   /** The installed gateway on a free loopback port, as nobody, with the env file's settings. */
-  async function startFromRoot(extra: { wrapper?: string[]; host?: string } = {}): Promise<InstalledGateway> {
+  async function startFromRoot(extra: { wrapper?: (step: UnitStep) => string[]; host?: string } = {}): Promise<InstalledGateway> {
     const dataDir = join(root, "var/lib/gatehouse");
     // What install does with chown on a real system, for the user the test runs it as.
     await chownTree(dataDir, nobody);
@@ -90,7 +92,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     const opt = join(root, "opt/gatehouse");
     const node = await run([join(opt, "bin/node"), "--version"]);
     expect(node.stdout.trim()).toMatch(/^v22\.(1[2-9]|[2-9]\d)\./);
-    for (const file of ["app/dist/serve.mjs", "app/dist/cli.mjs", "app/dist/worker.js", "app/package.json", "app/public/index.html", "bin/gatehouse", "VERSION"]) {
+    for (const file of ["app/dist/serve.mjs", "app/dist/service.mjs", "app/dist/cli.mjs", "app/dist/worker.js", "app/dist/workerd/d1-database.worker.js", "app/dist/workerd/console-assets.js", "app/package.json", "app/public/index.html", "bin/gatehouse", "VERSION"]) {
       expect((await stat(join(opt, file))).isFile(), file).toBe(true);
     }
     // The admin CLI runs from the installed tree with its own Node (bin/gatehouse wraps exactly this).
@@ -100,7 +102,10 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect(cli.stdout).toContain("users list");
     expect(await readdir(join(opt, "app/migrations"))).toEqual((await readdir(join(projectRoot, "migrations"))).sort());
     const modules = join(opt, "app/node_modules");
-    for (const runtime of ["miniflare", "hono", "zod"]) expect((await stat(join(modules, runtime))).isDirectory(), runtime).toBe(true);
+    for (const runtime of ["workerd", "hono", "zod"]) expect((await stat(join(modules, runtime))).isDirectory(), runtime).toBe(true);
+    // bin/workerd is the workerd package's binary, and runs.
+    expect(await readlink(join(opt, "bin/workerd"))).toMatch(/^\.\.\/app\/node_modules\/.*\/bin\/workerd$/);
+    expect((await run([join(opt, "bin/workerd"), "--version"])).stdout).toMatch(/^workerd \d{4}-\d{2}-\d{2}/);
     for (const dev of devOnly) await expect(stat(join(modules, dev)), dev).rejects.toThrow(/ENOENT/);
     // Nothing left of the staging.
     expect((await readdir(join(root, "opt"))).filter((name) => name.startsWith(".gatehouse"))).toEqual([]);
@@ -108,14 +113,14 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect((await stat(opt)).mode & 0o022).toBe(0);
   });
 
-  test("writes the configuration 0600 with a generated secret and password, and the data dir 0750", async () => {
+  test("writes the configuration 0600 with a generated secret and password, and the data dir 0700", async () => {
     const envPath = join(root, "etc/gatehouse/gatehouse.env");
     expect((await stat(envPath)).mode & 0o777).toBe(0o600);
     expect((await stat(join(root, "etc/gatehouse"))).mode & 0o077).toBe(0);
     expect(env.GATEHOUSE_SESSION_SECRET).toMatch(/^[A-Za-z0-9_-]{64}$/);
     expect(env.GATEHOUSE_ADMIN_PASSWORD).toMatch(/^[A-Za-z0-9_-]{24}$/);
     expect(env).toMatchObject({ GATEHOUSE_DATA: "/var/lib/gatehouse", GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_PORT: "7000" });
-    expect((await stat(join(root, "var/lib/gatehouse"))).mode & 0o777).toBe(0o750);
+    expect((await stat(join(root, "var/lib/gatehouse"))).mode & 0o777).toBe(0o700);
   });
 
   test("writes the hardened unit, which systemd-analyze verify accepts", async () => {
@@ -124,14 +129,21 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     for (const line of [
       "User=gatehouse",
       "EnvironmentFile=/etc/gatehouse/gatehouse.env",
-      "ExecStart=/opt/gatehouse/bin/node /opt/gatehouse/app/dist/serve.mjs",
+      "ExecStartPre=/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs prepare /run/gatehouse/gatehouse.capnp",
+      "ExecStart=/opt/gatehouse/bin/workerd serve --experimental /run/gatehouse/gatehouse.capnp",
+      "ExecStartPost=/opt/gatehouse/bin/node /opt/gatehouse/app/dist/service.mjs ready",
+      "RuntimeDirectory=gatehouse",
+      "RuntimeDirectoryMode=0700",
       "Restart=on-failure",
+      "UMask=0077",
+      "MemoryMax=2G",
+      "TasksMax=256",
+      "IPAddressDeny=any",
       "NoNewPrivileges=yes",
       "ProtectSystem=strict",
       "ProtectHome=yes",
       "PrivateTmp=yes",
       "ReadWritePaths=/var/lib/gatehouse",
-      "KillMode=mixed",
       "TimeoutStopSec=15s",
     ]) {
       expect(unit.split("\n"), line).toContain(line);
@@ -145,13 +157,14 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect(verified.stderr.trim()).toBe("");
 
     // The same check does fail on a broken unit: a misspelt directive and a missing binary.
-    const broken = unit.replace("NoNewPrivileges=yes", "NoNewPrivileges=maybe").replace("/opt/gatehouse/bin/node", "/opt/gatehouse/bin/nodejs");
+    expect(unit).toMatch(/^IPAddressAllow=localhost /m);
+    const broken = unit.replace("NoNewPrivileges=yes", "NoNewPrivileges=maybe").replace("/opt/gatehouse/bin/workerd", "/opt/gatehouse/bin/workerdd");
     await writeFile(join(root, "etc/systemd/system/gatehouse-broken.service"), broken);
     const refused = await run(["systemd-analyze", "verify", `--root=${root}`, "gatehouse-broken.service"]);
     await rm(join(root, "etc/systemd/system/gatehouse-broken.service"));
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/Failed to parse boolean value/);
-    expect(refused.stderr).toMatch(/bin\/nodejs is not executable/);
+    expect(refused.stderr).toMatch(/bin\/workerdd is not executable/);
   });
 
   test("systemd-analyze security rates the unit's exposure low", async () => {
@@ -162,11 +175,21 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect(Number(score![1])).toBeLessThanOrEqual(2.5);
   });
 
-  test("the installed gateway runs from the root with its own node, as an unprivileged user, and serves /health and /api/chat", async () => {
+  test("the installed gateway runs as the unit runs it, as an unprivileged user: workerd alone serves /health and /api/chat, no node left", async () => {
     const optBefore = await listTree(join(root, "opt"));
     gateway = await startFromRoot();
     try {
+      // The process list once started: workerd from opt/gatehouse, and no node (prepare and the start probe exited).
+      const running = await processesUnder(join(root, "opt/gatehouse"));
+      expect(running.map(({ command }) => command)).toEqual([join(root, "opt/gatehouse/bin/workerd")]);
+      expect(running[0]!.pid).toBe(gateway.child.pid);
+      // The generated config is private to the service user.
+      expect((await stat(join(gateway.runtimeDir, "gatehouse.capnp"))).mode & 0o777).toBe(0o600);
+      // Every line it printed is one JSON object (workerd's own lines included).
       await servesAsInstalled(gateway);
+      for (const line of gateway.output().split("\n").filter((text) => text.trim() !== "")) {
+        expect(() => JSON.parse(line), line).not.toThrow();
+      }
     } finally {
       expect(await gateway.stop()).toBe(0);
     }
@@ -216,7 +239,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     // Written by strace, which runs as nobody too; removed before the data dir is compared.
     const tracePath = join(dataDir, "strace.txt");
     // Listening on every address, as the installed env file says (Miniflare then lists the interfaces).
-    const traced = await startFromRoot({ wrapper: ["strace", "-f", "-qq", "-C", "-o", tracePath], host: "0.0.0.0" });
+    const traced = await startFromRoot({ wrapper: (step) => ["strace", "-f", "-qq", "-C", "-o", `${tracePath}.${step}`], host: "0.0.0.0" });
     try {
       expect((await fetch(`${traced.url}/health`)).status).toBe(200);
       const chat = await fetch(`${traced.url}/api/chat`, {
@@ -229,12 +252,17 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     } finally {
       expect(await traced.stop()).toBe(0);
     }
-    const trace = await readFile(tracePath, "utf8");
-    await rm(tracePath);
+    // The three steps of the unit, each under the same sandbox.
+    const traces: string[] = [];
+    for (const step of ["prepare", "workerd", "ready"] as const) {
+      traces.push(await readFile(`${tracePath}.${step}`, "utf8"));
+      await rm(`${tracePath}.${step}`);
+    }
+    const trace = traces.join("\n");
     const unit = await readFile(unitSource, "utf8");
 
     // SystemCallFilter=: every call made is allowed (a refused one would fail with EPERM).
-    const used = syscallsInSummary(trace);
+    const used = [...new Set(traces.flatMap((one) => syscallsInSummary(one)))];
     expect(used.length).toBeGreaterThan(30);
     const allowed = await allowedSyscalls(unit);
     expect(allowed.has("mprotect") && !allowed.has("setrlimit")).toBe(true);
@@ -247,7 +275,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     expect(families.filter((family) => !permitted.includes(family))).toEqual([]);
 
     // ProtectSystem=strict + ReadWritePaths=/var/lib/gatehouse + PrivateTmp=yes: writes only there, in /tmp, or to devices.
-    const writes = writeTargets(trace, dataDir);
+    const writes = [...new Set(traces.flatMap((one) => writeTargets(one, dataDir)))];
     // The parse sees the database writes (workerd makes them relative to directory fds).
     expect(writes.filter((path) => path.startsWith(join(dataDir, "d1/")) && path.endsWith(".sqlite-wal")).length).toBeGreaterThan(0);
     const outside = writes.filter(
@@ -255,7 +283,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     );
     expect(outside).toEqual([]);
     console.log(
-      `strace: node and workerd made ${used.length} distinct system calls, used ${families.join(", ")}, wrote ${writes.length} paths, all within the unit's limits`,
+      `strace: prepare (node), workerd and the start probe (node) made ${used.length} distinct system calls, used ${families.join(", ")}, wrote ${writes.length} paths, all within the unit's limits`,
     );
   });
 
@@ -487,6 +515,18 @@ describe("reading an strace", () => {
       "/var/lib/gatehouse/tmp.json",
       "?/lost",
     ]);
+  });
+
+  test("follows a directory fd through fcntl(F_DUPFD_CLOEXEC) and dup, as workerd's disk services do", () => {
+    const trace = [
+      '7 openat(AT_FDCWD, "/", O_RDONLY|O_CLOEXEC|O_DIRECTORY) = 9',
+      '7 openat(9, "var/lib/gatehouse/d1", O_RDONLY|O_CLOEXEC|O_DIRECTORY) = 38',
+      "7 fcntl(38, F_DUPFD_CLOEXEC, 3)     = 37",
+      '7 openat(37, "db.sqlite-wal", O_RDWR|O_CREAT|O_CLOEXEC, 0644) = 40',
+      "7 dup(37)                           = 41",
+      '7 unlinkat(41, "db.sqlite-journal", 0) = 0',
+    ].join("\n");
+    expect(writeTargets(trace, "/var/lib/gatehouse")).toEqual(["/var/lib/gatehouse/d1/db.sqlite-journal", "/var/lib/gatehouse/d1/db.sqlite-wal"]);
   });
 
   test("lists the socket families and the summary's system calls", () => {

@@ -3,6 +3,7 @@ import { beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { gateway } from "./helpers/gateway";
 import { resetSimulator, simulatorLog } from "./helpers/simulator";
 import { basic, goodPassword, seedKey, seedUser } from "./identity/helpers";
+import { errorCode, errorOf } from "../helpers/error-shape";
 
 /**
  * The whole Ollama-native and OpenAI-compatible surface, and the policy every
@@ -38,7 +39,7 @@ function call(key: string, method: string, path: string, body?: unknown): Promis
   });
 }
 
-const code = async (response: Response) => ((await response.json()) as { error: { code: string } }).error.code;
+const code = async (response: Response) => errorCode(await response.json());
 
 describe("every route answers (happy)", () => {
   test.each([
@@ -141,7 +142,7 @@ describe("GPU ceilings and upstream redirects (error)", () => {
   test("num_ctx over the ceiling is 400 naming the field", async () => {
     const response = await call(open, "POST", "/api/generate", { model: "llama3.2", prompt: "x", options: { num_ctx: 1_000_000 } });
     expect(response.status).toBe(400);
-    expect(((await response.json()) as { error: { message: string } }).error.message).toMatch(/^options\.num_ctx/);
+    expect(errorOf(await response.json()).message).toMatch(/^options\.num_ctx/);
     expect((await simulatorLog()).requests).toHaveLength(0);
   });
 

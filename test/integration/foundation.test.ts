@@ -2,6 +2,7 @@ import { beforeAll, beforeEach, describe, expect, test } from "vitest";
 import { gateway as rawGateway, ndjson } from "./helpers/gateway";
 import { configureSimulator, resetSimulator, simulatorLog } from "./helpers/simulator";
 import { seedKey, seedUser } from "./identity/helpers";
+import { errorCode, errorOf } from "../helpers/error-shape";
 
 const chat = { model: "llama3.2:latest", messages: [{ role: "user", content: "why is the sky blue" }] };
 const generous = JSON.stringify({ rpm: 10_000, burst: 10_000, concurrency: 50, dailyTokens: null, monthlyTokens: null, models: null });
@@ -91,10 +92,10 @@ describe("bad input (error)", () => {
   const expectError = async (response: Response, status: number, code: string) => {
     expect(response.status).toBe(status);
     expect(response.headers.get("x-request-id")).toBeTruthy();
-    const body = await response.json<{ error: { code: string; message: string; request_id: string } }>();
-    expect(body.error.code).toBe(code);
-    expect(body.error.request_id).toBe(response.headers.get("x-request-id"));
-    return body.error.message;
+    const error = errorOf(await response.json());
+    expect(error.code).toBe(code);
+    expect(error.requestId).toBe(response.headers.get("x-request-id"));
+    return error.message;
   };
 
   test("broken JSON is 400 invalid_json and never forwarded", async () => {
@@ -153,7 +154,7 @@ describe("allowlist and headers (security)", () => {
   ])("%s %s is 404 and never reaches Ollama", async (method, path) => {
     const response = await gateway(path, { method, headers: { "Content-Type": "application/json" }, body: method === "GET" ? undefined : "{}" });
     expect(response.status).toBe(404);
-    expect(await response.json()).toMatchObject({ error: { code: "not_found" } });
+    expect(errorCode(await response.json())).toBe("not_found");
     expect((await simulatorLog()).requests).toHaveLength(0);
   });
 

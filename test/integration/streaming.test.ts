@@ -77,7 +77,7 @@ describe("upstream failures (error)", () => {
   test("Ollama dying mid-stream ends the stream with an error line, never a fake done", async () => {
     await configureSimulator({ chunkCount: 10, dieAfterChunks: 3, chunkDelayMs: 10 });
     const parsed = (await lines(await post("/api/chat", chat()))).map((line) => JSON.parse(line));
-    expect(parsed.at(-1)).toEqual({ error: expect.stringMatching(/upstream/) });
+    expect(parsed.at(-1)).toEqual({ error: expect.stringMatching(/upstream/), code: "upstream_unavailable", request_id: expect.any(String) });
     expect(parsed.some((line) => line.done === true)).toBe(false);
   });
 

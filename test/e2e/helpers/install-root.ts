@@ -2,11 +2,11 @@
  * For test/e2e/install.test.ts: a temporary install root that looks like an
  * inference box (Ollama and Open WebUI already there), the install scripts
  * run as child processes, and the installed gateway started from that root
- * with its own Node.
+ * the way its unit starts it (workerd, with Node only before and at start).
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmod, cp, lstat, mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, cp, lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { descendants } from "../../../scripts/lib/process-tree";
@@ -161,6 +161,7 @@ export function socketFamilies(trace: string): string[] {
 }
 
 const pathChanging = /^\d+\s+(mkdir|unlink|rmdir|rename|link|symlink|chmod|chown|lchown|truncate|mknod)(at2?)?\((.*)$/;
+const duplicating = /^\d+\s+(?:fcntl\((\d+), F_DUPFD(?:_CLOEXEC)?, \d+\)|dup\((\d+)\))\s+= (\d+)$/;
 const opening = /^\d+\s+(openat|open|creat)\((?:(AT_FDCWD|-?\d+), )?"([^"]*)"(?:, ([A-Z0-9_|]+))?[^=]*(?:= (-?\d+))?/;
 
 /**
@@ -179,6 +180,14 @@ export function writeTargets(trace: string, cwd: string): string[] {
     return base === undefined ? `?/${path}` : `${base.replace(/\/$/, "")}/${path}`.replace(/\/\.$/, "");
   };
   for (const line of joinResumed(trace)) {
+    // A duplicated directory fd (workerd's disk services dup theirs) names the same directory.
+    const duplicated = duplicating.exec(line);
+    if (duplicated) {
+      const [, viaFcntl, viaDup, to] = duplicated;
+      const known = directories.get((viaFcntl ?? viaDup)!);
+      if (known !== undefined) directories.set(to!, known);
+      continue;
+    }
     const open = opening.exec(line);
     if (open) {
       const [, syscall, dirfd, path, flags = "", result] = open;
@@ -200,66 +209,92 @@ export function writeTargets(trace: string, cwd: string): string[] {
 
 export interface InstalledGateway {
   url: string;
+  /** workerd itself: what ExecStart= runs. */
   child: ChildProcess;
   output(): string;
+  /** The runtime directory (RuntimeDirectory=) holding the generated config. */
+  runtimeDir: string;
   /** SIGTERM and wait; the exit code. */
   stop(): Promise<number | null>;
 }
 
+/** The three steps of the unit: ExecStartPre, ExecStart, ExecStartPost. */
+export type UnitStep = "prepare" | "workerd" | "ready";
+
+export interface StartInstalledOptions {
+  uid?: number;
+  gid?: number;
+  /** An argv prefix for each step (strace), given the step. */
+  wrapper?: (step: UnitStep) => string[];
+  timeoutMs?: number;
+}
+
 /**
- * Starts the installed gateway the way its unit does: <root>/opt/gatehouse/bin/node
- * on app/dist/serve.mjs, with only the given environment (no npm, no
- * node_modules/.bin on PATH), from the data dir, as `uid`/`gid`.
+ * Starts the installed gateway the way its unit does, with the unit's own
+ * commands rooted at `root` (no npm, no node_modules/.bin on PATH), from the
+ * data dir, as `uid`/`gid`: ExecStartPre (`node service.mjs prepare`), then
+ * ExecStart (workerd on the config prepare wrote), then ExecStartPost
+ * (`node service.mjs ready`), which returns once /health says ready. Only
+ * workerd is left running.
  */
-export async function startInstalled(
-  root: string,
-  env: Record<string, string>,
-  options: { uid?: number; gid?: number; wrapper?: string[]; timeoutMs?: number } = {},
-): Promise<InstalledGateway> {
-  const argv = [...(options.wrapper ?? []), join(root, "opt/gatehouse/bin/node"), join(root, "opt/gatehouse/app/dist/serve.mjs")];
-  const child = spawn(argv[0]!, argv.slice(1), {
-    cwd: env.GATEHOUSE_DATA,
-    env: { PATH: "/usr/bin:/bin", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-    ...(options.uid !== undefined ? { uid: options.uid } : {}),
-    ...(options.gid !== undefined ? { gid: options.gid } : {}),
-  });
+export async function startInstalled(root: string, env: Record<string, string>, options: StartInstalledOptions = {}): Promise<InstalledGateway> {
+  const opt = join(root, "opt/gatehouse");
+  const runtimeDir = await mkdtemp(join(tmpdir(), "gatehouse-run-"));
+  if (options.uid !== undefined) await chown(runtimeDir, options.uid, options.gid ?? options.uid);
+  const config = join(runtimeDir, "gatehouse.capnp");
+  const identity = { ...(options.uid !== undefined ? { uid: options.uid } : {}), ...(options.gid !== undefined ? { gid: options.gid } : {}) };
+  const spawnStep = (step: UnitStep, argv: string[]): ChildProcess => {
+    const full = [...(options.wrapper?.(step) ?? []), ...argv];
+    return spawn(full[0]!, full.slice(1), { cwd: env.GATEHOUSE_DATA, env: { PATH: "/usr/bin:/bin", ...env }, stdio: ["ignore", "pipe", "pipe"], ...identity });
+  };
   let output = "";
-  child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
-  await new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`the installed gateway did not start in time:\n${output}`));
-    }, options.timeoutMs ?? 60_000);
-    child.stdout!.on("data", () => {
-      if (/listening on http/.test(output)) {
-        clearTimeout(deadline);
-        resolve();
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(deadline);
-      reject(new Error(`the installed gateway exited with ${code} before listening:\n${output}`));
-    });
-  });
+  const collect = (child: ChildProcess) => {
+    child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    return new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  };
+  const prepared = await collect(spawnStep("prepare", [join(opt, "bin/node"), "--disable-warning=ExperimentalWarning", join(opt, "app/dist/service.mjs"), "prepare", config]));
+  if (prepared !== 0) throw new Error(`ExecStartPre failed (${prepared}):\n${output}`);
+  const child = spawnStep("workerd", [join(opt, "bin/workerd"), "serve", "--experimental", config]);
+  const exited = collect(child);
+  const ready = spawnStep("ready", [join(opt, "bin/node"), join(opt, "app/dist/service.mjs"), "ready"]);
+  const readyTimer = setTimeout(() => ready.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+  const readyCode = await collect(ready);
+  clearTimeout(readyTimer);
+  if (readyCode !== 0) {
+    child.kill("SIGKILL");
+    throw new Error(`ExecStartPost did not see the gateway ready (${readyCode}):\n${output}`);
+  }
   return {
     url: `http://127.0.0.1:${env.GATEHOUSE_PORT}`,
     child,
+    runtimeDir,
     output: () => output,
     stop: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-      // Under a wrapper (strace) the signal goes to node itself, as systemd's KillMode=mixed does.
-      const node = options.wrapper ? (await descendants(child.pid!)).find(({ command }) => command.endsWith("/opt/gatehouse/bin/node")) : undefined;
-      if (node) process.kill(node.pid, "SIGTERM");
-      else child.kill("SIGTERM");
+      if (child.exitCode === null && child.signalCode === null) {
+        // Under strace, the signal goes to workerd itself, as systemd's KillSignal= does.
+        const workerd = options.wrapper ? (await descendants(child.pid!)).find(({ command }) => command.endsWith("/workerd")) : undefined;
+        if (workerd) process.kill(workerd.pid, "SIGTERM");
+        else child.kill("SIGTERM");
+      }
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       const code = await exited;
       clearTimeout(timer);
+      await rm(runtimeDir, { recursive: true, force: true });
       return code;
     },
   };
+}
+
+/** Every live process whose command line runs something from under `dir` (pid and its argv[0]). */
+export async function processesUnder(dir: string): Promise<{ pid: number; command: string }[]> {
+  const found: { pid: number; command: string }[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const argv = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0").filter(Boolean);
+    if (argv.some((arg) => arg.startsWith(`${dir}/`))) found.push({ pid: Number(entry), command: argv[0]! });
+  }
+  return found;
 }
 
 /** strace -f splits a call another thread interrupted into "<unfinished ...>" and "<... resumed>" lines; joined here, in the order the calls completed. */

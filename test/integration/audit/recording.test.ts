@@ -6,6 +6,7 @@ import { gateway, postJson } from "../helpers/gateway";
 import { configureSimulator, resetSimulator, simulatorLog } from "../helpers/simulator";
 import { basic, goodPassword, seedKey, seedUser, sessionCookie } from "../identity/helpers";
 import { everyAuditCell, rowOf, verifyNow } from "./helpers";
+import { errorCode } from "../../helpers/error-shape";
 
 /** Recording through the real pipeline: authenticated by API key, forwarded to the simulator. */
 
@@ -95,7 +96,7 @@ describe("write-ahead (error)", () => {
     try {
       const response = await postJson("/api/chat", chat("must not reach the model"), bearer(key.secret));
       expect(response.status).toBe(503);
-      expect((await response.json<{ error: { code: string } }>()).error.code).toBe("audit_unavailable");
+      expect(errorCode(await response.json())).toBe("audit_unavailable");
       expect((await simulatorLog()).requests.filter((request) => request.path === "/api/chat")).toHaveLength(0);
     } finally {
       await env.DB.prepare("ALTER TABLE audit_events_away RENAME TO audit_events").run();

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, test } from "vitest";
 import { configureSimulator, resetSimulator, simulatorLog } from "../helpers/simulator";
 import { chatBody, complete, globalQueue, limiterOf, principalFor, send } from "./harness";
+import { errorCode } from "../../helpers/error-shape";
 
 // Faults are set on the simulator itself: the gateway never forwards a client's headers (x-sim-fault included).
 
@@ -32,7 +33,7 @@ describe("slots are released (happy)", () => {
     const second = await complete(ben, "/api/chat", chatBody("too soon"));
     expect(second.response.status).toBe(429);
     expect(second.response.headers.get("retry-after")).toBe("1");
-    expect(JSON.parse(second.text).error.code).toBe("too_many_concurrent");
+    expect(errorCode(JSON.parse(second.text))).toBe("too_many_concurrent");
     await first.response.arrayBuffer();
     await first.settled;
     await expectNothingHeld(ben.userId);

@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, test } from "vitest";
 import type { Bindings } from "../../../src/env";
 import { resetSimulator, simulatorLog } from "../helpers/simulator";
 import { chatBody, complete, globalQueue, limiterOf, principalFor, send } from "./harness";
+import { errorCode } from "../../helpers/error-shape";
 
 beforeEach(async () => {
   await resetSimulator();
@@ -10,7 +11,7 @@ beforeEach(async () => {
 const user = () => `user-${crypto.randomUUID()}`;
 const chatsSeen = async () => (await simulatorLog()).requests.filter((r) => r.path === "/api/chat").length;
 
-const codeOf = (text: string) => (JSON.parse(text) as { error: { code: string } }).error.code;
+const codeOf = (text: string) => errorCode(JSON.parse(text));
 
 describe("admit (happy)", () => {
   test("40 requests racing a burst of 10: exactly 10 admitted, and the upstream sees exactly 10", async () => {

@@ -6,6 +6,7 @@ import type { AccountStatus, Role } from "../../../src/auth/principal";
 import { insertApiKey } from "../../../src/db/api-keys";
 import { insertUser, type UserRow } from "../../../src/db/users";
 import { gateway } from "../helpers/gateway";
+import { errorOf } from "../../helpers/error-shape";
 
 /**
  * Accounts for identity tests, made straight in D1 (the admin API has its own
@@ -106,8 +107,8 @@ export function basic(username: string, password: string): string {
 }
 
 export async function errorCode(response: Response): Promise<string | undefined> {
-  const body = await response.json<{ error?: { code?: string } }>();
-  return body.error?.code;
+  // Any dialect: inference routes answer in Ollama's or OpenAI's shape.
+  return errorOf(await response.json()).code;
 }
 
 export const chat = { model: "llama3.2:latest", messages: [{ role: "user", content: "hello" }], stream: false };

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { gateway } from "../helpers/gateway";
 import { goodPassword, origin, seedKey, seedUser, sessionCookie, unique } from "./helpers";
+import { errorCode } from "../../helpers/error-shape";
 
 /**
  * Every control-plane route against every kind of caller. Admins and users
@@ -86,7 +87,7 @@ describe("accounts that are not active get nothing", () => {
         body: route.body ? JSON.stringify(route.body()) : undefined,
       });
       expect(response.status, `${route.method} ${route.path(":id")}`).toBe(403);
-      expect((await response.json<{ error: { code: string } }>()).error.code).toBe(`account_${status}`);
+      expect(errorCode(await response.json())).toBe(`account_${status}`);
     }
   });
 });

@@ -1,0 +1,144 @@
+import { join } from "node:path";
+import { capnpValue, type CapnpValue } from "./capnp-text";
+import { d1DatabaseName, d1UniqueKey, durableObjectClasses } from "./data-layout";
+import type { RuntimeModules } from "./runtime-files";
+import type { ServeSettings } from "./settings";
+
+/**
+ * The workerd config Gatehouse runs under in production (`npm start` and the
+ * systemd unit alike), as Cap'n Proto text for `workerd serve`. Generated at
+ * every start from the settings, so it always matches the environment.
+ *
+ * What is in it, and why each part is there:
+ * - one socket, GATEHOUSE_HOST:GATEHOUSE_PORT, straight onto the gateway
+ *   worker: no entry worker, no loopback server, no header that rewrites the
+ *   URL or the client's address (no `cfBlobHeader`, no `forwardedProtoHeader`:
+ *   request.cf holds only what workerd knows about the socket);
+ * - TLS on that socket when GATEHOUSE_TLS_CERT/KEY are set, and client
+ *   certificates checked against GATEHOUSE_TLS_CLIENT_CA (mTLS);
+ * - the Durable Objects on local disk under GATEHOUSE_DATA/durable-objects,
+ *   with the unique keys Miniflare gave them ("-UserLimiter", …), so data
+ *   dirs written by earlier versions open unchanged;
+ * - D1 as Miniflare serves it locally: the `cloudflare-internal:d1-api`
+ *   wrapper in front of Miniflare's D1 Durable Object (its database.worker.js,
+ *   a SQLite file under GATEHOUSE_DATA/d1), the same on-disk layout;
+ * - OLLAMA, the external service at GATEHOUSE_OLLAMA;
+ * - ASSETS, the console's files (scripts/workerd/console-assets.ts over a
+ *   read-only disk service on public/);
+ * - settings and the session secret as text bindings;
+ * - structured logging: every line workerd writes is one JSON object.
+ */
+
+/** Must match wrangler.toml: the date and flags the worker is written for (and tested under). */
+export const compatibilityDate = "2026-07-30";
+export const compatibilityFlags = ["nodejs_compat", "enable_request_signal"];
+
+export interface ConfigInput {
+  settings: ServeSettings;
+  sessionSecret: string;
+  modules: RuntimeModules;
+  publicDir: string;
+  /** PEM texts read from GATEHOUSE_TLS_* (inlined: the config is written 0600 in a private directory). */
+  tls: { certificateChain: string; privateKey: string; clientCa: string | null } | null;
+}
+
+const text = (name: string, value: string): CapnpValue => ({ name, text: value });
+
+function gatewayBindings({ settings, sessionSecret }: ConfigInput): CapnpValue[] {
+  const vars = { ...settings.workerVars, GATEHOUSE_OLLAMA: settings.worker.GATEHOUSE_OLLAMA };
+  return [
+    { name: "DB", wrapped: { moduleName: "cloudflare-internal:d1-api", innerBindings: [{ name: "fetcher", service: "d1-entry" }] } },
+    { name: "OLLAMA", service: "ollama" },
+    { name: "ASSETS", service: "console-assets" },
+    ...durableObjectClasses.map(({ binding, className }) => ({ name: binding, durableObjectNamespace: { className } })),
+    text("SESSION_SECRET", sessionSecret),
+    ...Object.entries(vars).map(([name, value]) => text(name, value)),
+  ];
+}
+
+function services(input: ConfigInput): CapnpValue[] {
+  const { settings, modules } = input;
+  return [
+    {
+      name: "gatehouse",
+      worker: {
+        modules: [{ name: "index.js", esModule: modules.gateway }],
+        compatibilityDate,
+        compatibilityFlags,
+        bindings: gatewayBindings(input),
+        durableObjectNamespaces: durableObjectClasses.map(({ className }) => ({ className, uniqueKey: `-${className}`, enableSql: true })),
+        durableObjectStorage: { localDisk: "do-storage" },
+      },
+    },
+    { name: "do-storage", disk: { path: join(settings.dataDir, "durable-objects"), writable: true } },
+    // D1, wired as Miniflare 4 wires a local database (see its plugins/d1): an entry worker naming the database, the object that holds it.
+    {
+      name: "d1-entry",
+      worker: {
+        modules: [{ name: "object-entry.worker.js", esModule: modules.d1Entry }],
+        compatibilityDate: "2023-07-24",
+        bindings: [text("MINIFLARE_NAMESPACE", d1DatabaseName), { name: "MINIFLARE_OBJECT", durableObjectNamespace: { serviceName: "d1-object", className: "D1DatabaseObject" } }],
+      },
+    },
+    {
+      name: "d1-object",
+      worker: {
+        modules: [{ name: "database.worker.js", esModule: modules.d1Object }],
+        compatibilityDate: "2023-07-24",
+        compatibilityFlags: ["nodejs_compat", "experimental"],
+        durableObjectNamespaces: [{ className: "D1DatabaseObject", uniqueKey: d1UniqueKey, enableSql: true }],
+        durableObjectStorage: { localDisk: "d1-storage" },
+        bindings: [{ name: "MINIFLARE_BLOBS", service: "d1-storage" }],
+      },
+    },
+    { name: "d1-storage", disk: { path: join(settings.dataDir, "d1"), writable: true } },
+    { name: "ollama", external: { address: settings.worker.GATEHOUSE_OLLAMA, http: {} } },
+    {
+      name: "console-assets",
+      worker: {
+        modules: [{ name: "console-assets.js", esModule: modules.consoleAssets }],
+        compatibilityDate,
+        bindings: [{ name: "FILES", service: "console-files" }],
+      },
+    },
+    { name: "console-files", disk: { path: input.publicDir, writable: false } },
+    // What the worker's own fetch() may reach: as under Miniflare (public and private addresses), nothing on loopback but the services above.
+    { name: "internet", network: { allow: ["public", "private", "240.0.0.0/4"], tlsOptions: { trustBrowserCas: true } } },
+  ];
+}
+
+function socket(input: ConfigInput): CapnpValue {
+  const { settings, tls } = input;
+  const address = `${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${settings.port}`;
+  if (!tls) return { name: "http", address, http: {}, service: "gatehouse" };
+  return {
+    name: "https",
+    address,
+    https: {
+      options: {},
+      tlsOptions: {
+        keypair: { privateKey: tls.privateKey, certificateChain: tls.certificateChain },
+        ...(tls.clientCa === null ? {} : { requireClientCerts: true, trustBrowserCas: false, trustedCertificates: [tls.clientCa] }),
+      },
+    },
+    service: "gatehouse",
+  };
+}
+
+/** The whole config file. */
+export function workerdConfig(input: ConfigInput): string {
+  const config = capnpValue({
+    services: services(input),
+    sockets: [socket(input)],
+    extensions: [
+      {
+        modules: [
+          { name: "miniflare:shared", esModule: input.modules.miniflareShared },
+          { name: "miniflare:zod", esModule: input.modules.miniflareZod },
+        ],
+      },
+    ],
+    logging: { structuredLogging: true },
+  });
+  return `# Generated by Gatehouse at start (scripts/lib/workerd-config.ts); rewritten at every start.\nusing Workerd = import "/workerd/workerd.capnp";\nconst config :Workerd.Config = ${config};\n`;
+}

@@ -42,7 +42,7 @@ function fromBase64(text: string): Uint8Array | null {
 
 /** One derivation at a time, a short line behind it (src/auth/derivation-gate.ts); throws DerivationsBusy past that. */
 function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  return gatedDerivation(async () => {
+  return gatedDerivation(iterations, async () => {
     const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
     const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, hashBits);
     return new Uint8Array(bits);

@@ -15,6 +15,7 @@ import { timedExport } from "./bench/export";
 import { median, percentile, sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
 import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
+import { sensitiveScanBench } from "./bench/sensitive-scan";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     // Every process of the running service together (npm start's whole tree), at rest after sign-in.
     results.serviceMemory = await serviceRss(gatehouse.child.pid!);
     progress("service memory at rest", results.serviceMemory);
+    results.sensitiveScan32k = sensitiveScanBench(); // the detectors on a 32k-character prompt (budget: p99 ≤ 2 ms)
+    progress("sensitive-data scan, 32k characters", results.sensitiveScan32k);
 
     // Warm both paths (JIT, connections, the user's Durable Object).
     await sequentialClients(gated, "/api/chat", chat, 8, 50);

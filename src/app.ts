@@ -5,10 +5,13 @@ import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
 import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
+import { adminGuardRoutes } from "./control/admin-guard-routes";
+import { adminSensitiveRoutes } from "./control/admin-sensitive-routes";
 import { adminStatsRoutes } from "./control/admin-stats-routes";
 import { adminUsersRoutes } from "./control/admin-users-routes";
 import { authRoutes } from "./control/auth-routes";
 import { consolePages } from "./control/console-pages";
+import { accountReadRoutes } from "./control/content-reads";
 import { health } from "./control/health";
 import { readiness } from "./control/readiness";
 import { metricsRoutes } from "./control/metrics-route";
@@ -27,6 +30,7 @@ import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
 import { securityHeaders } from "./middleware/security-headers";
 import { observeRequests } from "./observability/observe";
+import { screenSensitive } from "./sensitive/screen-step";
 
 /** POST /chat with its credentials in the body: at most this much is read before they are checked. */
 const bodyCredentialsMaxBytes = 64 * 1024;
@@ -55,6 +59,7 @@ export function createApp(): Hono<AppEnv> {
       ...(route.legacy ? [authenticate({ accept: ["body"] })] : []), // POST /chat's body credentials, read from at most 64 KiB
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
+      screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit
       ...(route.group === "inference" ? [admit(route)] : []), // per-user rate/slots/quota, then the fair GPU queue
       auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),
@@ -68,11 +73,14 @@ export function createApp(): Hono<AppEnv> {
   app.route("/account/api", accountRoutes());
   app.route("/account/api", accountAuditRoutes()); // one's own audit trail (JSON, CSV)
   app.route("/account/api", accountUsageRoutes()); // GET /account/api/usage: own requests and tokens per day
+  app.route("/account/api", accountReadRoutes()); //  GET /account/api/audit/reads: who read my records, and why
   app.use("/admin/api/*", sameOrigin(), authenticate({ accept: ["session", "key"] }), authorize({ group: "control", roles: ["admin"] }));
   app.route("/admin/api", adminUsersRoutes());
   app.route("/admin/api", adminQueueRoutes()); // GET /admin/api/queue
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
   app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
+  app.route("/admin/api", adminSensitiveRoutes()); // sensitive data: policies, patterns, findings
+  app.route("/admin/api", adminGuardRoutes()); //   the shadow guard model: settings, verdicts, labels, export
 
   // Prometheus metrics: loopback or an admin. Before the console's catch-all GET.
   app.route("/", metricsRoutes());

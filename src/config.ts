@@ -51,6 +51,10 @@ export const configSchema = z.object({
   GATEHOUSE_MAX_KEEP_ALIVE: positiveInt(1800),
   /** PBKDF2-SHA256 iterations for new password hashes (Cloudflare's hosted runtime caps it at 100,000). */
   GATEHOUSE_PBKDF2_ITERATIONS: z.coerce.number().int().min(1000).max(1_000_000).default(600_000),
+  /** Sensitive data (src/sensitive/): detection on every inference route; off stores text as sent. */
+  GATEHOUSE_SENSITIVE_DETECTION: z.enum(["on", "off"]).default("on"),
+  /** 1: no client IP in audit records or log lines (throttling still sees it, in memory). */
+  GATEHOUSE_OMIT_CLIENT_ADDRESS: z.enum(["0", "1"]).default("0"),
   /** Comma-separated CIDRs of reverse proxies whose X-Forwarded-For / -Proto are believed; none by default. */
   GATEHOUSE_TRUSTED_PROXIES: z
     .string()

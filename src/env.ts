@@ -8,6 +8,7 @@ import type { AdmissionHandle } from "./governance/admission";
 import type { AdmissionQueue } from "./governance/admission-queue";
 import type { Reservation } from "./governance/reservation";
 import type { UserLimiter } from "./governance/user-limiter";
+import type { StoredForms } from "./sensitive/screen-step";
 
 /**
  * The bindings workerd gives the worker (declared in wrangler.toml and passed
@@ -62,6 +63,8 @@ export interface Variables {
   reservation?: Reservation;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
+  /** What the sensitive-data screen left for the audit record: redacted prompt and answer (src/sensitive/). */
+  sensitive: StoredForms;
   /** Set once this request's audit record is committed (its settlement completes it; onError records no refusal). */
   auditStarted: boolean;
 }

@@ -25,7 +25,11 @@ export type AdminAction =
   | "user.delete"
   | "key.create"
   | "key.revoke"
-  | "audit.export";
+  | "audit.export"
+  | "audit.read" //              an admin opened one record's prompt and answer text (src/control/content-reads.ts)
+  | "sensitive.policy"
+  | "sensitive.pattern"
+  | "sensitive.guard";
 
 export type AdminDetail = Record<string, string | number | boolean | null>;
 

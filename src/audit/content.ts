@@ -17,11 +17,14 @@ export interface CapturedText {
 
 const none: CapturedText = { sha256: null, bytes: null, text: null };
 
-export async function capture(mode: CaptureMode, text: string | null): Promise<CapturedText> {
+export async function capture(mode: CaptureMode, text: string | null, seal?: (text: string) => Promise<string>): Promise<CapturedText> {
   if (mode === "metadata" || text === null) return none;
   const bytes = new TextEncoder().encode(text).byteLength;
-  const sha256 = await sha256Hex(text);
-  return { sha256, bytes, text: mode === "full" ? text : null };
+  // Sealed (encrypted per user, src/sensitive/erasure.ts): the hash covers the stored ciphertext,
+  // so the chain still verifies once the user's key is destroyed.
+  const stored = mode === "full" && seal ? await seal(text) : text;
+  const sha256 = await sha256Hex(stored);
+  return { sha256, bytes, text: mode === "full" ? stored : null };
 }
 
 /**

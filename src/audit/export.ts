@@ -1,4 +1,4 @@
-import { contentOf } from "../db/audit-content";
+import { contentOf, type EventText } from "../db/audit-content";
 import { exportPage, type EventFilter, type EventWithUser } from "../db/audit-events";
 import { groupByBytes } from "./content";
 import { csvRow, type CsvValue } from "./csv";
@@ -39,6 +39,8 @@ export interface CsvExportOptions {
   filter: EventFilter;
   /** Runs once the last row has been handed on (not when the download is cut short). */
   onComplete?: () => Promise<void>;
+  /** Turns stored text into readable text in place (per-user decryption, src/sensitive/erasure.ts). */
+  open?: (events: readonly { id: string; userId: string | null }[], texts: Map<string, EventText>) => Promise<void>;
 }
 
 export function csvExport(db: D1Database, options: CsvExportOptions): ReadableStream<Uint8Array> {
@@ -62,6 +64,7 @@ export function csvExport(db: D1Database, options: CsvExportOptions): ReadableSt
       // In seq order, in groups whose stored text stays under the read bound.
       for (const group of groupByBytes(page, textBytes, textBytesPerRead)) {
         const texts = await contentOf(db, group.filter((e) => textBytes(e) > 0).map((e) => e.id));
+        await options.open?.(group, texts);
         controller.enqueue(encoder.encode(group.map((e) => csvRow(csvValues(e, texts.get(e.id)))).join("")));
       }
     },

@@ -7,6 +7,8 @@ import { auditWriteFailed, countingAuditFailure } from "../observability/registr
 import type { SealedEvent } from "./canonical";
 import { capture, type CaptureMode } from "./content";
 import { ledgerName } from "./ledger";
+import { storedClientAddress } from "../sensitive/client-address";
+import { sealerFor } from "../sensitive/erasure";
 
 /**
  * The recorder's request side. auditStart() is the pipeline's "audit started
@@ -37,7 +39,7 @@ export function startedRecord(c: Context<AppEnv>, mode: CaptureMode, prompt: { s
     startedAt: c.var.receivedAt ?? Date.now(),
     userId: principal?.userId ?? null,
     keyId: principal?.keyId ?? null,
-    clientAddress: c.var.clientAddress ?? "unknown",
+    clientAddress: storedClientAddress(c),
     method: c.req.method,
     endpoint: c.req.path.slice(0, 512),
     model: c.var.model ?? null,
@@ -58,7 +60,11 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
     if (!settlement) throw new Error("auditStart() must run after openExchange()");
     const mode = captureModeOf(c);
     const body = c.var.upstreamBody;
-    const prompt = await capture(mode, body === undefined ? null : body.text);
+    // With detection on, the text kept is the screened one: placeholders, never the matched values.
+    const sensitive = c.var.sensitive;
+    const seal = mode === "full" && c.var.principal ? await sealerFor(c.env.DB, c.env.SESSION_SECRET, c.var.principal.userId) : undefined;
+    const text = body === undefined ? null : sensitive ? sensitive.storedPrompt(body) : body.text;
+    const prompt = await capture(mode, text, seal);
     const started = startedRecord(c, mode, prompt);
     const ledger = ledgerOf(c.env);
     try {
@@ -69,13 +75,16 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
       throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
     }
     c.set("auditStarted", true);
-    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result)));
+    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result, sensitive?.storedAnswer, seal)));
     await next();
   };
 }
 
-async function completeRecord(ledger: ReturnType<typeof ledgerOf>, id: string, mode: CaptureMode, result: ExchangeResult): Promise<void> {
-  const response = await capture(mode, result.responseText);
+async function completeRecord(
+  ledger: ReturnType<typeof ledgerOf>, id: string, mode: CaptureMode, result: ExchangeResult,
+  screen?: (text: string) => Promise<string>, seal?: (text: string) => Promise<string>,
+): Promise<void> {
+  const response = await capture(mode, screen ? await screen(result.responseText) : result.responseText, seal);
   const completion = completionOf(result, response);
   // One retry: the ledger may be restarting. If both fail the record stays open and is
   // finished as interrupted at the next start; the failure is logged by the settlement.

@@ -5,6 +5,7 @@ import { outcomeOf } from "../middleware/exchange";
 import type { SealedEvent } from "./canonical";
 import { auditWriteFailed } from "../observability/registry";
 import { ledgerOf } from "./recorder";
+import { storedClientAddress } from "../sensitive/client-address";
 
 /**
  * Refusals are audited too: 401, 403, 429 and 503, from the one onError, off
@@ -52,7 +53,7 @@ function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): S
     startedAt: c.var.receivedAt ?? now,
     userId: principal?.userId ?? null,
     keyId: principal?.keyId ?? null,
-    clientAddress: c.var.clientAddress ?? "unknown",
+    clientAddress: storedClientAddress(c),
     method: c.req.method.slice(0, 16),
     endpoint: c.req.path.slice(0, 512),
     model: principal ? (c.var.model ?? null) : null,

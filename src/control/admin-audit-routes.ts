@@ -10,12 +10,14 @@ import { ledgerOf } from "../audit/recorder";
 import { verifyChain } from "../audit/verify";
 import { adminActionView, eventView } from "../audit/views";
 import { listAdminActions } from "../db/admin-actions";
-import { contentOf } from "../db/audit-content";
+import { contentOf, type EventText } from "../db/audit-content";
+import { openTexts } from "../sensitive/erasure";
 import { getEvent, listEvents, type EventFilter } from "../db/audit-events";
 import { markExported } from "../db/user-exports";
 import { sameOriginRead } from "../middleware/same-origin";
 import { getUser } from "../db/users";
 import { validated } from "../middleware/validate";
+import { readReason, recordContentRead } from "./content-reads";
 
 /**
  * /admin/api/audit…: search, verify and export the audit trail, and
@@ -65,7 +67,7 @@ export function adminAuditRoutes(): Hono<AppEnv> {
   routes.get("/audit.csv", sameOriginRead(), async (c) => {
     const { from, to } = validated(rangeQuery, c.req.query());
     const whole = from === undefined && to === undefined;
-    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null } });
+    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null, reason: readReason(c) } });
     // Only an export of everything, read to the end, covers every user for deletion.
     return csv(c, "audit", { from, to }, whole ? (at) => markExported(c.env.DB, null, at) : undefined);
   });
@@ -73,13 +75,16 @@ export function adminAuditRoutes(): Hono<AppEnv> {
     const event = await getEvent(c.env.DB, c.req.param("id"));
     if (!event) throw new GatehouseError("not_found");
     const user = event.userId === null ? null : await getUser(c.env.DB, event.userId);
-    const text = (await contentOf(c.env.DB, [event.id])).get(event.id);
+    await recordContentRead(c, event); // who read whose prompt and answer, and why, sealed in the chain before the text leaves
+    const texts = await contentOf(c.env.DB, [event.id]);
+    await openTexts(c.env.DB, c.env.SESSION_SECRET, [event], texts); // per-user decryption; an erased user's text is null
+    const text = texts.get(event.id);
     return c.json({ event: { ...eventView({ ...event, username: user?.username ?? null }), promptText: text?.prompt ?? null, responseText: text?.response ?? null } });
   });
   routes.get("/users/:id/audit.csv", sameOriginRead(), async (c) => {
     const user = await getUser(c.env.DB, c.req.param("id"));
     if (!user) throw new GatehouseError("not_found");
-    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id });
+    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id, detail: { reason: readReason(c) } });
     return csv(c, `audit-${user.username}`, { userId: user.id }, (at) => markExported(c.env.DB, user.id, at));
   });
   return routes;
@@ -123,7 +128,8 @@ async function verify(c: Context<AppEnv>): Promise<Response> {
 /** Streams a CSV export of the rows that exist now; `covered` runs once it was read to the end. */
 function csv(c: Context<AppEnv>, name: string, filter: EventFilter, covered?: (at: number) => Promise<void>): Response {
   const at = Date.now();
-  const body = csvExport(c.env.DB, { filter: { ...filter, startedAtMost: at }, onComplete: covered && (() => covered(at)) });
+  const open = (events: readonly { id: string; userId: string | null }[], texts: Map<string, EventText>) => openTexts(c.env.DB, c.env.SESSION_SECRET, events, texts);
+  const body = csvExport(c.env.DB, { filter: { ...filter, startedAtMost: at }, onComplete: covered && (() => covered(at)), open });
   const filename = `${name.replace(/[^A-Za-z0-9._-]/g, "_")}-${new Date(at).toISOString().slice(0, 10)}.csv`;
   return new Response(body, {
     headers: {

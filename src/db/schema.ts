@@ -132,3 +132,6 @@ export const auditChain = sqliteTable("audit_chain", {
   hash: text("hash").notNull(),
   sealedAt: integer("sealed_at").notNull(),
 });
+
+// Sensitive data: findings, policies, admin patterns (issue 17).
+export * from "./sensitive-schema";

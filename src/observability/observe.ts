@@ -1,3 +1,4 @@
+import { storedClientAddress } from "../sensitive/client-address";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
@@ -107,7 +108,7 @@ function observe(c: Context<AppEnv>, seen: Observation): void {
       model,
       latencyMs: Math.round(seen.latencyMs),
       ttfbMs: seen.ttfbMs === null ? null : Math.round(seen.ttfbMs),
-      clientAddress: c.var.clientAddress ?? null,
+      clientAddress: storedClientAddress(c),
       bytes: seen.bytes,
       promptTokens: seen.usage?.promptTokens ?? null,
       completionTokens: seen.usage?.completionTokens ?? null,

@@ -13,6 +13,7 @@ import { showLimits } from "./account-limits.js";
 import { loadUsage } from "./account-usage.js";
 import { setUpAudit } from "./account-audit.js";
 import { wirePasswordForm } from "./account-password.js";
+import { loadReads } from "./account-reads.js";
 
 const input = (/** @type {string} */ id) => /** @type {HTMLInputElement} */ (byId(id));
 
@@ -48,7 +49,7 @@ async function start() {
     void refreshLimits();
     void loadUsage();
   });
-  await Promise.all([setUpKeys(), loadUsage(), setUpAudit()]);
+  await Promise.all([setUpKeys(), loadUsage(), setUpAudit(), loadReads()]);
   document.body.setAttribute("data-ready", "true");
 }
 

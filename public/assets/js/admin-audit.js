@@ -59,6 +59,11 @@ function readFilters() {
   return query;
 }
 
+/** Why the admin is reading captured text: sent with every read and export, sealed in the audit chain with it. */
+function readingReason() {
+  return /** @type {HTMLInputElement} */ (byId("audit-reason")).value.trim().slice(0, 500);
+}
+
 /** The all-users export follows the chosen time range (user/model/outcome do not narrow an export). */
 function updateExportLink() {
   const filters = readFilters();
@@ -67,6 +72,8 @@ function updateExportLink() {
     const value = filters.get(name);
     if (value !== null) range.set(name, value);
   }
+  const reason = readingReason();
+  if (reason) range.set("reason", reason);
   const suffix = range.toString();
   byId("export-all").setAttribute("href", `/admin/api/audit.csv${suffix ? `?${suffix}` : ""}`);
 }
@@ -140,7 +147,8 @@ async function toggleDetails(row, toggle, id, detailsId) {
   toggle.setAttribute("aria-expanded", "true");
   toggle.textContent = "Hide";
   try {
-    const { event } = await api("GET", `/admin/api/audit/${encodeURIComponent(id)}`);
+    const reason = readingReason();
+    const { event } = await api("GET", `/admin/api/audit/${encodeURIComponent(id)}${reason ? `?reason=${encodeURIComponent(reason)}` : ""}`);
     replace(content, ...detailView(event));
   } catch (error) {
     const status = h("p", { class: "status", role: "alert" });

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
 import { contentOf } from "../../../src/db/audit-content";
+import { readableContentOf } from "../sensitive/helpers"; // captured text is encrypted per user (src/sensitive/erasure.ts)
 import { defaultLimits } from "../../../src/governance/limits";
 import { gateway, postJson } from "../helpers/gateway";
 import { configureSimulator, resetSimulator, simulatorLog } from "../helpers/simulator";
@@ -44,7 +45,7 @@ describe("every forwarded request has one record (happy)", () => {
     expect(row).toMatchObject({ kind: "request", user_id: user.id, key_id: key.id, client_address: "10.1.2.3", endpoint: "/api/chat", model: "llama3.2:latest", stream: 0, status: 200, outcome: "ok", capture_mode: "full" });
     expect(row.prompt_tokens).toBeTypeOf("number");
     expect(row.completion_tokens).toBeTypeOf("number");
-    const text = (await contentOf(env.DB, [id])).get(id)!;
+    const text = (await readableContentOf([id])).get(id)!;
     expect(text.prompt).toContain("what is the capital of France?");
     expect(text.response).toBe(answer.message.content);
   });
@@ -57,7 +58,7 @@ describe("every forwarded request has one record (happy)", () => {
     const row = await finishedRecord(id);
     expect(row).toMatchObject({ stream: 1, outcome: "ok" });
     expect(row.ttfb_ms).toBeTypeOf("number");
-    expect((await contentOf(env.DB, [id])).get(id)!.response).toBe(lines.map((line) => line.message?.content ?? "").join(""));
+    expect((await readableContentOf([id])).get(id)!.response).toBe(lines.map((line) => line.message?.content ?? "").join(""));
   });
 
   test("hash mode keeps the SHA-256 and length only; metadata mode neither", async () => {

@@ -1,0 +1,101 @@
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppEnv } from "../env";
+import { GatehouseError } from "../errors";
+import { foldKey, isRecord } from "../body/fold";
+import { outgoingBody, type OutgoingBody } from "../body/received";
+import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import { isCloudModel } from "../inference/model-policy";
+import type { CustomPattern } from "./custom-patterns";
+import { collectTexts } from "./body-text";
+import { isSecret, type Category } from "./categories";
+import { runGuard } from "./guard";
+import { fingerprintKey } from "./keys";
+import { scannerFor, type Scanner } from "./scan";
+import { screenAnswer, screenBody, type Tally } from "./screen";
+
+/**
+ * The pipeline's sensitive-data step, after the body is validated and before
+ * anything is admitted, recorded or forwarded. It applies the policy (redact
+ * in the forwarded body; block → 422 naming the categories, nothing
+ * forwarded), leaves the redacted forms for the audit recorder, and hangs
+ * one settle hook that scans the answer and stores every finding of the
+ * request (category, keyed fingerprint, count, action — never the value).
+ */
+
+export interface StoredForms {
+  /** The forwarded body as the audit record keeps it: every finding a placeholder (built from the final body, after later edits). */
+  storedPrompt(forwarded: OutgoingBody): string;
+  /** The answer as the audit record keeps it (scanned once, shared with the findings hook). */
+  storedAnswer(text: string): Promise<string>;
+}
+
+export function screenSensitive(): MiddlewareHandler<AppEnv> {
+  return async function screenSensitive(c, next) {
+    const received = c.var.upstreamBody ? c.var.receivedBody : undefined;
+    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || !received || !isRecord(received.value)) return next();
+    // What the client sent, less what policy already removed (POST /chat's credentials).
+    const removed = new Set(c.var.bodyEdits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
+    const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
+    const principal = c.var.principal;
+    const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
+    const scanner = cachedScanner(patterns);
+    const key = await fingerprintKey(c.env.SESSION_SECRET);
+    const boundary = c.var.model !== null && isCloudModel(c.var.model) ? "cloud" : "local";
+    const screening = await screenBody(body, scanner, policy, boundary, key);
+
+    let answer: Promise<{ stored: string; tallies: Tally[] }> | undefined;
+    const answerOf = (text: string) => (answer ??= screenAnswer(text, scanner, key));
+    const blocked = screening.blocked.length > 0;
+    // Registered before a block is thrown: the exchange settles refused requests too, so their findings land.
+    c.var.settlement.add(async (result) => {
+      const answered = blocked ? [] : (await answerOf(result.responseText)).tallies;
+      await insertFindings(c.env.DB, [...rowsOf(c, "prompt", screening.tallies), ...rowsOf(c, "answer", answered)]);
+      if (guard.model && !blocked && result.outcome === "ok") {
+        // Off the response path; the guard sees the exchange as it happened (it runs on this box).
+        const job = { requestId: c.var.requestId, userId: principal.userId, prompt: collectTexts(body).join("\n\n"), answer: result.responseText, regexFlagged: flagged([...screening.tallies, ...answered]) };
+        c.executionCtx.waitUntil(runGuard(c.env, c.var.config.GATEHOUSE_OLLAMA, guard, job).catch(() => {}));
+      }
+    });
+    if (blocked) {
+      throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
+    }
+    // Redactions are edits like policy's others: every other member still goes as the client sent it.
+    for (const [key, value] of screening.forwardMembers) c.var.bodyEdits.set([key], value);
+    if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
+    c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored });
+    await next();
+  };
+}
+
+/** The forwarded text with the stored form of each member that held a finding. */
+function storedText(forwarded: OutgoingBody, members: ReadonlyMap<string, unknown>): string {
+  if (members.size === 0) return forwarded.text;
+  const value = JSON.parse(forwarded.text) as Record<string, unknown>;
+  for (const [key, stored] of members) {
+    const present = Object.keys(value).find((name) => foldKey(name) === foldKey(key));
+    if (present !== undefined) value[present] = stored;
+  }
+  return JSON.stringify(value);
+}
+
+/** What a content-safety model is about: injection signals and secrets, not a plain email. */
+function flagged(tallies: readonly Tally[]): boolean {
+  return tallies.some((t) => t.category.startsWith("injection:") || isSecret(t.category as Category));
+}
+
+function rowsOf(c: Context<AppEnv>, location: "prompt" | "answer", tallies: readonly Tally[]): NewFinding[] {
+  const at = Date.now();
+  return tallies.map((t) => ({
+    requestId: c.var.requestId, at, userId: c.var.principal.userId, keyId: c.var.principal.keyId, model: c.var.model,
+    location, category: t.category, fingerprint: t.fingerprint, count: t.count, action: t.action,
+  }));
+}
+
+/** Compiled admin patterns, reused while the set is unchanged (per isolate; the set itself is read from D1 each time). */
+let cached: { id: string; scanner: Scanner } | null = null;
+
+function cachedScanner(patterns: readonly CustomPattern[]): Scanner {
+  const id = JSON.stringify(patterns);
+  if (cached?.id !== id) cached = { id, scanner: scannerFor(patterns) };
+  return cached.scanner;
+}

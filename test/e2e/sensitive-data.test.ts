@@ -1,0 +1,131 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
+import { AdminClient, personWithPassword } from "./helpers/accounts";
+import { startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
+import { startSimulator } from "./helpers/simulator-process";
+
+/**
+ * A whole run against `npm start` with planted personal data and secrets on
+ * every inference dialect, streamed and not, with one category redacted
+ * and the rest observed; admins read records and export CSV. Afterwards no
+ * planted value is in any file under the data dir nor in the output, and no
+ * client address is stored (GATEHOUSE_OMIT_CLIENT_ADDRESS=1).
+ */
+
+const planted = {
+  email: "leak.canary@example.net",
+  card: "5555 5555 5555 4444",
+  iban: "GB82WEST12345698765432",
+  ssn: "078-05-1120",
+  phone: "+49 30 90182044",
+  jwt: "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjYW5hcnktdXNlciJ9.c2lnbmF0dXJlLWNhbmFyeS0xMjM0NTY",
+  github: "ghp_CanaryCanaryCanaryCanaryCanary123456",
+  aws: "AKIACANARYCANARY1234",
+};
+const text = `Email ${planted.email}; card ${planted.card}; IBAN ${planted.iban}; SSN ${planted.ssn}; phone ${planted.phone}; token ${planted.jwt}; gh ${planted.github}; aws ${planted.aws}.`;
+const forms = Object.values(planted).flatMap((v) => [v, v.replace(/\s/g, "")]);
+const generous = { rpm: 1000, burst: 1000, concurrency: 10, dailyTokens: null, monthlyTokens: null, models: null };
+
+async function filesUnder(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name));
+}
+
+describe("nothing sensitive is stored after a whole run", () => {
+  let simulator: OllamaSimulator;
+  let gatehouse: GatehouseProcess;
+  let admin: AdminClient;
+  const ids: string[] = [];
+  const statuses: number[] = [];
+
+  beforeAll(async () => {
+    simulator = await startSimulator();
+    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_OMIT_CLIENT_ADDRESS: "1" } });
+    admin = await AdminClient.signIn(gatehouse.url);
+    const service = await admin.userWithKey("canary-pipeline", { limits: generous });
+    await personWithPassword(admin, "canary-person", "canary-person-password-2026");
+    await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "global", actions: { email: "redact" } });
+    const post = async (path: string, body: Record<string, unknown>, auth = true) => {
+      const response = await fetch(`${gatehouse.url}${path}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...(auth ? { Authorization: `Bearer ${service.secret}` } : {}) },
+        body: JSON.stringify(body),
+      });
+      await response.arrayBuffer();
+      statuses.push(response.status);
+      ids.push(response.headers.get("X-Request-Id")!);
+    };
+    const model = "llama3.2:latest";
+    for (const stream of [false, true]) {
+      await post("/api/chat", { model, stream, messages: [{ role: "system", content: text }, { role: "user", content: text }, { role: "tool", content: text }] });
+      await post("/api/generate", { model, stream, prompt: text, system: text });
+      await post("/v1/chat/completions", { model, stream, messages: [{ role: "user", content: [{ type: "text", text }] }] });
+      await post("/v1/completions", { model, stream, prompt: text });
+    }
+    await post("/api/embed", { model, input: [text] });
+    await post("/v1/embeddings", { model, input: text });
+    await post("/chat", { auth: { username: "canary-person", password: "canary-person-password-2026" }, model, messages: [{ role: "user", content: text }] }, false);
+    // Wait for every record to be finished, then read them the way admins do.
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const { events } = await admin.json<{ events: { id: string; finishedAt: string | null }[] }>("GET", "/admin/api/audit?limit=100");
+      if (ids.every((id) => events.some((e) => e.id === id && e.finishedAt !== null)) || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    for (const id of ids.slice(0, 3)) await admin.json("GET", `/admin/api/audit/${id}?reason=canary+check`);
+    const csv = await admin.call("GET", "/admin/api/audit.csv?reason=canary+export");
+    (globalThis as { csvText?: string }).csvText = await csv.text();
+    await new Promise((resolve) => setTimeout(resolve, 500)); // findings land in the settle hooks
+  }, 120_000);
+
+  afterAll(async () => {
+    await gatehouse?.stop();
+    await gatehouse?.cleanup();
+    await simulator?.close();
+  });
+
+  test("every request went through (observe and redact never refuse)", () => {
+    expect(statuses.every((s) => s === 200), JSON.stringify(statuses)).toBe(true);
+    expect(ids.length).toBe(11);
+  });
+
+  test("the model saw redacted emails and observed values; the records hold placeholders and findings", async () => {
+    const seen = JSON.stringify(simulator.state.requests.map((r) => r.body));
+    expect(seen).not.toContain(planted.email);
+    expect(seen).toContain(planted.iban);
+    const detail = await admin.json<{ event: { promptText: string } }>("GET", `/admin/api/audit/${ids[0]}?reason=canary+check`);
+    expect(detail.event.promptText).toMatch(/\[IBAN:[0-9a-f]{8}\]/);
+    const { findings } = await admin.json<{ findings: { category: string; location: string }[] }>("GET", `/admin/api/sensitive/findings/${ids[0]}`);
+    expect(new Set(findings.map((f) => f.category))).toEqual(new Set(["email", "payment_card", "iban", "us_ssn", "phone", "jwt", "github_token", "aws_key"]));
+    expect(findings.some((f) => f.location === "answer")).toBe(true);
+  });
+
+  test("no client address is stored with GATEHOUSE_OMIT_CLIENT_ADDRESS=1", async () => {
+    const { events } = await admin.json<{ events: { clientAddress: string }[] }>("GET", "/admin/api/audit?limit=100");
+    expect(events.length).toBeGreaterThan(0);
+    for (const event of events) expect(event.clientAddress).toBe("omitted");
+    const lines = gatehouse.stdout().split("\n").filter((l) => l.includes('"msg":"request"'));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const line of lines) expect(JSON.parse(line).clientAddress).toBe("omitted");
+  });
+
+  test("no planted value in any file under the data dir, in the CSV export, or in the output", async () => {
+    const csvText = (globalThis as { csvText?: string }).csvText ?? "";
+    expect(csvText).toMatch(/\[PAYMENT_CARD:[0-9a-f]{8}\]/);
+    await gatehouse.stop("SIGTERM");
+    const files = await filesUnder(gatehouse.dataDir);
+    expect(files.length).toBeGreaterThan(0);
+    const hits: string[] = [];
+    for (const file of files) {
+      const bytes = await readFile(file);
+      for (const form of forms) if (bytes.includes(Buffer.from(form, "utf8")) || bytes.includes(Buffer.from(form, "utf16le"))) hits.push(`${file}: ${form}`);
+    }
+    for (const form of forms) {
+      if (csvText.includes(form)) hits.push(`csv: ${form}`);
+      if (gatehouse.output().includes(form)) hits.push(`output: ${form}`);
+    }
+    expect(hits).toEqual([]);
+  });
+});

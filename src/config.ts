@@ -43,6 +43,8 @@ export const configSchema = z.object({
   /** Seconds to wait for Ollama to accept the connection and answer a probe. */
   GATEHOUSE_CONNECT_TIMEOUT: positiveInt(5),
   GATEHOUSE_DEFAULT_MODEL: z.string().min(1).default("llama3.2:latest"),
+  /** 1: refuse inference (503) while Ollama's cloud features are on (GET /api/status), or while it cannot say. */
+  GATEHOUSE_REQUIRE_NO_CLOUD: z.enum(["0", "1"]).default("0").transform((value) => value === "1"),
   /** Largest options.num_ctx a caller may ask for; more is refused (400). */
   GATEHOUSE_MAX_NUM_CTX: positiveInt(32768),
   /** Largest num_predict / max_tokens; more (or -1, unbounded) is clamped to this. */

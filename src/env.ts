@@ -53,8 +53,10 @@ export interface Variables {
   bodyEdits: BodyEdits;
   /** The most tokens the engine will generate for this request (the client's limit or the ceiling); null when it generates none. */
   outputLimit: number | null;
-  /** The model the request names, if any. */
+  /** The model the request runs (after aliases), if any. */
   model: string | null;
+  /** The name the client asked for when an alias mapped it to `model`; null otherwise. */
+  requestedModel: string | null;
   /** Whether the answer will be streamed. */
   streamed: boolean;
   /** Drop OpenAI's usage-only event: Gatehouse asked for it (for quotas), the client did not. */

@@ -30,6 +30,7 @@ export const errorStatus = {
   overloaded: 503,
   audit_unavailable: 503,
   limiter_unavailable: 503,
+  engine_cloud_enabled: 503,
   upstream_timeout: 504,
 } as const;
 
@@ -63,6 +64,7 @@ const defaultMessage: Record<ErrorCode, string> = {
   overloaded: "The model server is busy; try again later.",
   audit_unavailable: "The audit log cannot be written; request refused.",
   limiter_unavailable: "The rate limiter cannot answer; request refused.",
+  engine_cloud_enabled: "Ollama's cloud features are on (or it cannot say); this gateway requires them off (GATEHOUSE_REQUIRE_NO_CLOUD).",
   upstream_timeout: "The model server did not answer in time.",
 };
 
@@ -100,6 +102,15 @@ function openAiType(status: number): string {
   return "invalid_request_error";
 }
 
+/** Anthropic's error `type` for each status (what @anthropic-ai/sdk maps to its error classes). */
+function anthropicType(status: number): string {
+  if (status === 413) return "request_too_large";
+  if (status === 503) return "overloaded_error";
+  if (status >= 500) return "api_error";
+  if (status === 400 || status === 408 || status === 409 || status === 415) return "invalid_request_error";
+  return openAiType(status);
+}
+
 /**
  * The error shape each kind of client reads (API.md "Errors"); the code is
  * the same in every dialect. One renderer per dialect: a new API is one entry.
@@ -111,6 +122,8 @@ const dialects = {
   openai: (error: GatehouseError) => ({ error: { message: error.message, type: openAiType(error.status), param: null, code: error.code } }),
   /** Ollama's shape: `error` is the message string, which every Ollama client shows as it is. */
   ollama: (error: GatehouseError, requestId: string) => ({ error: error.message, code: error.code, request_id: requestId }),
+  /** Anthropic's shape on /v1/messages, so @anthropic-ai/sdk and Claude Code read it. */
+  anthropic: (error: GatehouseError, requestId: string) => ({ type: "error", error: { type: anthropicType(error.status), message: error.message }, request_id: requestId }),
 } satisfies Record<string, (error: GatehouseError, requestId: string) => unknown>;
 
 export type ErrorDialect = keyof typeof dialects;
@@ -121,6 +134,7 @@ export function errorBody(error: GatehouseError, requestId: string, dialect: Err
 
 /** Which dialect a path answers errors in; the first matching rule wins. */
 const dialectRules: [(path: string) => boolean, ErrorDialect][] = [
+  [(path) => path === "/v1/messages" || path.startsWith("/v1/messages/"), "anthropic"],
   [(path) => path.startsWith("/v1/"), "openai"],
   [(path) => path.startsWith("/api/") || path === "/chat", "ollama"],
 ];

@@ -65,6 +65,8 @@ export const verifyAnswer = z.object({
     .nullable(),
 });
 
+export const aliasesAnswer = z.object({ aliases: z.array(z.object({ pattern: z.string(), model: z.string() })) });
+
 export const queueAnswer = z.object({
   maxInflight: z.number(),
   maxQueue: z.number(),
@@ -75,6 +77,6 @@ export const queueAnswer = z.object({
 
 export const healthAnswer = z.object({
   status: z.string(),
-  upstream: z.object({ ollama: z.string() }),
+  upstream: z.object({ ollama: z.string(), ollamaCloud: z.string().optional() }),
   version: z.string(),
 });

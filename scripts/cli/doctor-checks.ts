@@ -61,8 +61,18 @@ export async function gatewayChecks(input: DoctorInput): Promise<CheckResult[]> 
   } else if (!response.ok || !parsed.success) checks.push(result("gateway", "fail", `${base}/health answered ${response.status}, not Gatehouse's health report`));
   else if (parsed.data.status !== "ok") checks.push(result("gateway", "warn", `${base} is ${parsed.data.status}: it cannot reach Ollama (${parsed.data.upstream.ollama})`));
   else checks.push(result("gateway", "ok", `${base} is up, version ${parsed.data.version}, sees Ollama ${parsed.data.upstream.ollama}`));
+  if (parsed.success) checks.push(cloudCheck(parsed.data.upstream.ollamaCloud));
   checks.push(clockCheck(response.headers.get("Date"), sentAt, receivedAt));
   return checks;
+}
+
+/** Ollama's cloud switch as /health reports it (GET /api/status): on means prompts can leave the box. */
+export function cloudCheck(cloud: string | undefined): CheckResult {
+  if (cloud === "disabled") return result("ollama cloud", "ok", "Ollama's cloud features are off (OLLAMA_NO_CLOUD): no model or web tool can leave the box");
+  if (cloud === "enabled") {
+    return result("ollama cloud", "warn", "Ollama's cloud features are on: only users allowed cloud models can reach them; set OLLAMA_NO_CLOUD=1 on Ollama to turn them off");
+  }
+  return result("ollama cloud", "warn", "Ollama cannot say whether its cloud features are on (GET /api/status; Ollama before 0.13?)");
 }
 
 function clockOnly(now: () => number): CheckResult {

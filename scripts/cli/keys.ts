@@ -45,10 +45,10 @@ export function expiryFrom(text: string, usage: string, now = Date.now()): numbe
 
 const create: Command = {
   name: "keys create",
-  usage: "keys create <username|id> --name NAME [--models glob,glob] [--expires DATE]",
+  usage: "keys create <username|id> --name NAME [--models glob,glob] [--default-model MODEL] [--expires DATE]",
   summary: "create an API key for a user; the secret is printed once",
   async run(args, context) {
-    const options = { name: { type: "string" }, models: { type: "string" }, expires: { type: "string" } } as const;
+    const options = { name: { type: "string" }, models: { type: "string" }, "default-model": { type: "string" }, expires: { type: "string" } } as const;
     const { values, positionals } = parseCommand(create, args, options, ["user"]);
     if (!values.name?.trim()) throw new UsageError("--name is required", create.usage);
     const body: Record<string, unknown> = { name: values.name.trim() };
@@ -57,6 +57,7 @@ const create: Command = {
       if (globs.length === 0) throw new UsageError("--models needs a comma-separated list of model globs", create.usage);
       body.models = globs;
     }
+    if (values["default-model"] !== undefined) body.defaultModel = values["default-model"].trim();
     if (values.expires !== undefined) body.expiresAt = expiryFrom(values.expires, create.usage);
     const api = context.api();
     const user = await resolveUser(api, positionals[0]!);
@@ -67,6 +68,7 @@ const create: Command = {
         ["key id", key.id],
         ["name", key.name],
         ["models", key.scope?.models?.join(", ") ?? "(the owner's)"],
+        ["default model", typeof key.scope?.defaultModel === "string" ? key.scope.defaultModel : "(none)"],
         ["expires", shortTime(key.expiresAt)],
         ["secret", secret],
       ]),

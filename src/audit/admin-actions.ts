@@ -26,6 +26,7 @@ export type AdminAction =
   | "key.create"
   | "key.revoke"
   | "audit.export"
+  | "aliases.set"
   | "audit.read" //              an admin opened one record's prompt and answer text (src/control/content-reads.ts)
   | "sensitive.policy"
   | "sensitive.pattern"

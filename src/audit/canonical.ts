@@ -43,6 +43,8 @@ export interface SealedEvent {
   responseBytes: number | null;
   finishedAt: number | null;
   count: number;
+  /** The name asked for when an alias mapped it to `model`; absent or null otherwise. */
+  requestedModel?: string | null;
 }
 
 /** The sealed fields of an admin action (admin_actions minus seq). */
@@ -56,11 +58,17 @@ export interface SealedAdminAction {
   detail: string | null;
 }
 
+/**
+ * v1 for records without an alias (every record written before aliases
+ * existed still verifies); v2 appends the name asked for.
+ */
 export function encodeEvent(e: SealedEvent): string {
+  const requested = e.requestedModel ?? null;
   const fields: unknown[] = [
-    "event/v1", e.id, e.kind, e.startedAt, e.userId, e.keyId, e.clientAddress, e.method, e.endpoint, e.model,
+    requested === null ? "event/v1" : "event/v2", e.id, e.kind, e.startedAt, e.userId, e.keyId, e.clientAddress, e.method, e.endpoint, e.model,
     e.stream, e.captureMode, e.promptSha256, e.promptBytes, e.status, e.outcome, e.code, e.latencyMs, e.ttfbMs,
     e.promptTokens, e.completionTokens, e.bytesOut, e.responseSha256, e.responseBytes, e.finishedAt, e.count,
+    ...(requested === null ? [] : [requested]),
   ];
   // Appended only when set, so every record sealed before the flag existed hashes as it did.
   if (e.tokensEstimated === true) fields.push("tokens:estimated");
@@ -102,5 +110,6 @@ export function sealedEventOf<T extends SealedEvent>(row: T): SealedEvent {
     latencyMs: row.latencyMs, ttfbMs: row.ttfbMs, promptTokens: row.promptTokens,
     completionTokens: row.completionTokens, tokensEstimated: Boolean(row.tokensEstimated), bytesOut: row.bytesOut, responseSha256: row.responseSha256,
     responseBytes: row.responseBytes, finishedAt: row.finishedAt, count: row.count,
+    requestedModel: row.requestedModel ?? null,
   };
 }

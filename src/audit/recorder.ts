@@ -43,6 +43,7 @@ export function startedRecord(c: Context<AppEnv>, mode: CaptureMode, prompt: { s
     method: c.req.method,
     endpoint: c.req.path.slice(0, 512),
     model: c.var.model ?? null,
+    requestedModel: c.var.requestedModel ?? null,
     stream: c.var.streamed === true,
     captureMode: mode,
     promptSha256: prompt.sha256,

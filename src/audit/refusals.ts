@@ -57,6 +57,7 @@ function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): S
     method: c.req.method.slice(0, 16),
     endpoint: c.req.path.slice(0, 512),
     model: principal ? (c.var.model ?? null) : null,
+    requestedModel: principal ? (c.var.requestedModel ?? null) : null,
     stream: principal ? c.var.streamed === true : false,
     captureMode: "metadata",
     promptSha256: null, promptBytes: null,

@@ -17,6 +17,7 @@ export function eventView(e: EventWithUser) {
     method: e.method,
     endpoint: e.endpoint,
     model: e.model,
+    requestedModel: e.requestedModel ?? null,
     stream: e.stream,
     captureMode: e.captureMode,
     status: e.status,

@@ -26,6 +26,22 @@ export function parseAuthorization(header: string | undefined): PresentedCredent
   return "malformed";
 }
 
+/**
+ * The credential of a request that may also carry Anthropic's `x-api-key`
+ * header (Claude Code and the Anthropic SDKs send the key there). The key in
+ * x-api-key counts as a bearer key; when both headers are sent they must
+ * name the same key, so one request never presents two identities.
+ */
+export function parseCredentialHeaders(authorization: string | undefined, apiKey: string | undefined): PresentedCredential | null | "malformed" {
+  const fromAuthorization = parseAuthorization(authorization);
+  if (apiKey === undefined || apiKey.trim() === "") return fromAuthorization;
+  if (apiKey.length > maxHeaderLength || !/^\S+$/.test(apiKey.trim())) return "malformed";
+  const token = apiKey.trim();
+  if (fromAuthorization === null) return { kind: "bearer", token };
+  if (fromAuthorization !== "malformed" && fromAuthorization.kind === "bearer" && fromAuthorization.token === token) return fromAuthorization;
+  return "malformed";
+}
+
 function parseBasic(encoded: string): PresentedCredential | "malformed" {
   let decoded: string;
   try {

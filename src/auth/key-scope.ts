@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { limitsSchema, modelGlob, type Limits } from "../governance/limits";
 import { canonicalModel, globMatches } from "../inference/model-policy";
+import { modelName } from "../inference/schemas";
 import { parseCidr } from "./cidr";
 
 /**
@@ -21,6 +22,8 @@ export const keyScopeSchema = z.strictObject({
   endpoints: z.array(z.enum(keyEndpointGroups)).min(1).max(4).optional(),
   sources: z.array(cidr).min(1).max(64).optional(),
   limits: limitsSchema.omit({ models: true }).partial().optional(),
+  /** The model for requests that name none (agents and scripts that never send one). */
+  defaultModel: modelName.optional(),
 });
 export type KeyScope = z.infer<typeof keyScopeSchema>;
 

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { ledgerOf } from "../audit/recorder";
+import { engineCloud } from "../inference/engine-facts";
 import { probeOllama } from "../inference/upstream";
 import { version } from "../version";
 
@@ -18,7 +19,9 @@ export async function health(c: Context<AppEnv>): Promise<Response> {
       .then((broken) => (broken ? "broken" : "ok"))
       .catch(() => "unavailable"),
   ]);
+  // Ollama's cloud switch (GET /api/status): "enabled" means a `:cloud` model or a web tool can leave the box.
+  const cloud = up ? await engineCloud({ ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, timeoutMs: config.GATEHOUSE_CONNECT_TIMEOUT * 1000 }) : "unknown";
   // workerd sends no Date header of its own; `gatehouse doctor` compares its clock with this one.
   c.header("Date", new Date().toUTCString());
-  return c.json({ status: up && audit === "ok" ? "ok" : "degraded", upstream: { ollama: up ? "up" : "down" }, audit, version });
+  return c.json({ status: up && audit === "ok" ? "ok" : "degraded", upstream: { ollama: up ? "up" : "down", ollamaCloud: cloud }, audit, version });
 }

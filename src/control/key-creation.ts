@@ -34,6 +34,7 @@ export async function createKey(c: Context<AppEnv>, userId: string): Promise<Res
   if (body.endpoints) scope.endpoints = body.endpoints;
   if (body.sources) scope.sources = body.sources;
   if (body.limits) scope.limits = body.limits;
+  if (body.defaultModel) scope.defaultModel = body.defaultModel;
   const generated = await generateKey();
   const row = await insertApiKey(c.env.DB, {
     userId,

@@ -87,7 +87,7 @@ export const auditEvents = sqliteTable("audit_events", {
   ttfbMs: integer("ttfb_ms"),
   promptTokens: integer("prompt_tokens"),
   completionTokens: integer("completion_tokens"),
-  /** The two counts above are Gatehouse's estimate: the engine never sent its own (migrations/0004). */
+  /** The two counts above are Gatehouse's estimate: the engine never sent its own (migrations/0005). */
   tokensEstimated: integer("tokens_estimated", { mode: "boolean" }).notNull().default(false),
   bytesOut: integer("bytes_out"),
   responseSha256: text("response_sha256"),
@@ -95,6 +95,8 @@ export const auditEvents = sqliteTable("audit_events", {
   finishedAt: integer("finished_at"),
   count: integer("count").notNull().default(1),
   sealedSeq: integer("sealed_seq"),
+  /** The name asked for when an alias mapped it to `model` (migrations/0004_add_requested_model.sql). */
+  requestedModel: text("requested_model"),
 });
 
 /** Prompt/response text in pieces that fit hosted D1's 1 MB row limit. */

@@ -37,6 +37,10 @@ export const ceilingRules = {
   /** Ollama's /v1/chat/completions reads max_tokens only; max_completion_tokens is kept within the ceiling for other engines. */
   "openai-chat": { output: { field: ["max_tokens"], alsoClamped: [["max_completion_tokens"]] } },
   "openai-completion": { output: { field: ["max_tokens"] } },
+  /** Anthropic Messages (/v1/messages): Ollama requires max_tokens and generates up to it. */
+  "anthropic-messages": { output: { field: ["max_tokens"] } },
+  /** OpenAI Responses (/v1/responses). */
+  responses: { output: { field: ["max_output_tokens"] } },
 } satisfies Record<string, CeilingRules>;
 
 export type CeilingKind = keyof typeof ceilingRules;

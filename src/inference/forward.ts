@@ -1,11 +1,21 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { estimatedUsage } from "../governance/reservation";
+import { AnthropicReader, ResponsesReader } from "./agent-readers";
 import { relay } from "./relay";
-import { OllamaReader, OpenAiReader, isUsageOnlyEvent } from "./translators";
+import type { Dialect } from "./route-table";
+import { OllamaReader, OpenAiReader, isUsageOnlyEvent, type ResponseReader } from "./translators";
 import { callOllama, type UpstreamCall } from "./upstream";
 
-export type Dialect = "ollama" | "openai";
+export type { Dialect } from "./route-table";
+
+/** One reader per wire format; the request id goes into Ollama's abort line. */
+const readers: Record<Dialect, (requestId: string) => ResponseReader> = {
+  ollama: (requestId) => new OllamaReader(requestId),
+  openai: () => new OpenAiReader(),
+  anthropic: () => new AnthropicReader(),
+  responses: () => new ResponsesReader(),
+};
 
 /** Response headers worth passing back; everything else from upstream is dropped. */
 const passedHeaders = ["Content-Type"];
@@ -40,7 +50,7 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
   c.executionCtx.waitUntil(new Promise<void>((resolve) => (settled = resolve)));
   const body = relay({
     upstream,
-    reader: dialect === "openai" ? new OpenAiReader() : new OllamaReader(c.var.requestId),
+    reader: readers[dialect](c.var.requestId),
     receivedAt: c.var.receivedAt,
     clientSignal,
     dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,

@@ -4,20 +4,27 @@ import { foldedGet, isRecord } from "../body/fold";
 import { outgoingBody } from "../body/received";
 import type { AppEnv } from "../env";
 import { validated } from "../middleware/validate";
+import { checkAgentPolicy } from "./agent-policy";
+import { loadAliases } from "./aliases";
 import { applyCeilings, ceilingRules, readPath, rejectRedirectFields } from "./ceilings";
+import { guardEgress } from "./egress-guard";
 import { assertModelAllowed } from "./model-policy";
+import { aliasFor, defaultModelFor } from "./model-resolution";
 import { modelOf, type RouteSpec } from "./route-table";
 
 type Body = Record<string, unknown>;
 
 /**
  * Checks what a request asks for before anything is admitted or forwarded:
- * the body against its schema, the model against the caller's allowed list
- * and the cloud rule, the GPU ceilings. Every field is read as Ollama reads
- * it (any case, Unicode folding; src/body/fold.ts), so what is checked is
- * what the engine will do. Policy's changes are recorded as edits: with
- * none, the client's bytes are forwarded as they came. Leaves the body to
- * forward and the model in the context for the limiter and the audit record.
+ * the body against its schema (a key's default model filled in first), the
+ * model it runs (after aliases) against the caller's allowed list and the
+ * cloud rule, the GPU ceilings and the agent dialects' own rules, then the
+ * egress guard (the engine's word on remote models). Every field is read as
+ * Ollama reads it (any case, Unicode folding; src/body/fold.ts), so what is
+ * checked is what the engine will do. Policy's changes are recorded as
+ * edits: with none, the client's bytes are forwarded as they came. Leaves
+ * the body to forward and both model names in the context for the limiter
+ * and the audit record.
  */
 export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
   return async function inspectRequest(c, next) {
@@ -25,12 +32,22 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     const edits = new BodyEdits();
     let view: Body | undefined;
     let outputLimit: number | null = null;
+    c.set("requestedModel", null);
     if (route.body && received) {
-      // The schema reads a canonical view; the received value keeps the client's spelling and order.
-      view = validated(route.body, received.value) as Body;
       const sent = received.value as Body;
+      const fallback = defaultModelFor(route, sent, c.var.principal);
+      if (fallback !== null) edits.set(["model"], fallback);
+      // The schema reads a canonical view; the received value keeps the client's spelling and order.
+      view = validated(route.body, fallback === null ? sent : { ...sent, model: fallback }) as Body;
       rejectRedirectFields(sent);
+      const alias = aliasFor(route, view, await loadAliases(c.env.DB));
+      if (alias) {
+        edits.set([alias.field], alias.target);
+        view = { ...view, [alias.field]: alias.target };
+        c.set("requestedModel", alias.requested);
+      }
       if (route.legacy) view = legacyEdits(view, edits, c.var.config.GATEHOUSE_DEFAULT_MODEL);
+      if (route.dialect === "anthropic" || route.dialect === "responses") checkAgentPolicy(route.dialect, view, c.var.principal);
       if (route.ceilings) outputLimit = applyCeilings(ceilingRules[route.ceilings], sent, edits, c.var.config);
     }
     const named = modelOf(view);
@@ -39,6 +56,7 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
     const model = named ?? c.req.param("id") ?? null;
     for (const name of modelsNamedBy(view)) if (c.var.principal) assertModelAllowed(c.var.principal, name);
     c.set("model", model);
+    await guardEgress(c, route, received?.value as Body | undefined, model);
     c.set("outputLimit", outputLimit);
     const streamed = route.streams === true && view !== undefined && view.stream !== false && (route.dialect === "ollama" || view.stream === true);
     c.set("streamed", streamed);

@@ -1,6 +1,9 @@
 import type { Context } from "hono";
 import { isRecord } from "../body/fold";
 import type { AppEnv } from "../env";
+import { aliasEntries } from "./alias-listing";
+import { loadAliases } from "./aliases";
+import { isRemoteEntry } from "./engine-facts";
 import { modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
 import { callOllama } from "./upstream";
@@ -36,14 +39,14 @@ function pick(source: Json, fields: string[]): Json {
 }
 
 /** The listing to answer with: known fields of the entries `allowed` accepts under every name they carry. */
-export function filterListing(listing: Listing, body: unknown, allowed: (name: string) => boolean): Json {
+export function filterListing(listing: Listing, body: unknown, allowed: (name: string, entry: Json) => boolean): Json {
   const shape = shapes[listing];
   const entries = isRecord(body) && Array.isArray(body[shape.list]) ? (body[shape.list] as unknown[]) : [];
   const kept: Json[] = [];
   for (const entry of entries) {
     if (!isRecord(entry)) continue;
     const names = shape.names.map((field) => entry[field]).filter((name) => name !== undefined);
-    if (names.length === 0 || !names.every((name) => typeof name === "string" && allowed(name))) continue;
+    if (names.length === 0 || !names.every((name) => typeof name === "string" && allowed(name, entry))) continue;
     const out = pick(entry, shape.fields);
     if (listing !== "openai-models" && isRecord(entry.details)) out.details = pick(entry.details, details);
     kept.push(out);
@@ -63,5 +66,11 @@ export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, 
   }
   const body = await upstream.json<unknown>().catch(() => null);
   const principal = c.var.principal;
-  return c.json(filterListing(listing, body, (name) => (principal ? modelAllowed(principal, name) : false)));
+  // Remote models (the engine says so) are hidden from those who may not use them, whatever their name.
+  const usable = (name: string, entry: Json) => (principal ? modelAllowed(principal, name) && (principal.allowCloudModels || !isRemoteEntry(entry)) : false);
+  const answer = filterListing(listing, body, usable);
+  const list = shapes[listing].list;
+  const kept = answer[list] as Json[];
+  const nameOf = (entry: Json) => String(entry.id ?? entry.name ?? entry.model ?? "");
+  return c.json({ ...answer, [list]: [...kept, ...aliasEntries(listing, await loadAliases(c.env.DB), kept, principal, nameOf)] });
 }

@@ -14,6 +14,7 @@ import {
   pullBody,
   showBody,
 } from "./schemas";
+import { anthropicMessagesBody, responsesBody } from "./agent-schemas";
 
 /**
  * The allowlist. Every route that can reach Ollama is a row here, with the
@@ -27,7 +28,8 @@ import {
  * - admin: model management; admins only.
  */
 export type EndpointGroup = "inference" | "metadata" | "admin";
-export type Dialect = "ollama" | "openai";
+/** The wire format of a route's answer: which reader meters it (translators.ts, agent-readers.ts). */
+export type Dialect = "ollama" | "openai" | "anthropic" | "responses";
 /** Listings whose entries are filtered down to the models the caller may use. */
 export type Listing = "tags" | "ps" | "openai-models";
 
@@ -64,6 +66,8 @@ export const routeTable: RouteSpec[] = [
   { method: "POST", path: "/v1/chat/completions", upstreamPath: "/v1/chat/completions", group: "inference", dialect: "openai", body: openAiChatBody, ceilings: "openai-chat", streams: true },
   { method: "POST", path: "/v1/completions", upstreamPath: "/v1/completions", group: "inference", dialect: "openai", body: openAiCompletionBody, ceilings: "openai-completion", streams: true },
   { method: "POST", path: "/v1/embeddings", upstreamPath: "/v1/embeddings", group: "inference", dialect: "openai", body: openAiEmbeddingsBody },
+  { method: "POST", path: "/v1/responses", upstreamPath: "/v1/responses", group: "inference", dialect: "responses", body: responsesBody, ceilings: "responses", streams: true },
+  { method: "POST", path: "/v1/messages", upstreamPath: "/v1/messages", group: "inference", dialect: "anthropic", body: anthropicMessagesBody, ceilings: "anthropic-messages", streams: true },
   { method: "POST", path: "/chat", upstreamPath: "/api/chat", group: "inference", dialect: "ollama", body: legacyChatBody, legacy: true, ceilings: "ollama-generate" },
   { method: "GET", path: "/v1/models", upstreamPath: "/v1/models", group: "metadata", dialect: "openai", listing: "openai-models" },
 ];

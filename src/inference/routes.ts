@@ -2,7 +2,12 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { anthropicCountTokensBody } from "./agent-schemas";
+import { aliasedModel } from "./alias-listing";
+import { loadAliases, resolveAlias } from "./aliases";
+import { countTokens } from "./count-tokens";
 import { forward } from "./forward";
+import { guardEgress } from "./egress-guard";
 import { filteredListing } from "./listings";
 import { modelAllowed } from "./model-policy";
 import { routeTable, type RouteSpec } from "./route-table";
@@ -22,11 +27,20 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
   const modelRoute: RouteSpec = { method: "GET", path: "/v1/models/:id{.+}", upstreamPath: "/v1/models", group: "metadata", dialect: "openai" };
   routes.get(modelRoute.path, every(...stepsFor(modelRoute)), async (c) => {
     const id = c.req.param("id") ?? "";
-    if (!modelName.safeParse(id).success || (c.var.principal && !modelAllowed(c.var.principal, id))) {
+    // An alias is judged by its target, as everywhere (inspect judged the id itself).
+    const target = resolveAlias(await loadAliases(c.env.DB), id);
+    if (!modelName.safeParse(id).success || (c.var.principal && !modelAllowed(c.var.principal, target ?? id))) {
       throw new GatehouseError("not_found", { message: `The model "${id.slice(0, 200)}" does not exist.` });
+    }
+    if (target !== null) {
+      await guardEgress(c, modelRoute, undefined, target);
+      return aliasedModel(c, id, target);
     }
     return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
   });
+  // Anthropic's token count: answered here, never forwarded (Ollama has none).
+  const countRoute: RouteSpec = { method: "POST", path: "/v1/messages/count_tokens", upstreamPath: "", group: "metadata", dialect: "anthropic", body: anthropicCountTokensBody };
+  routes.post(countRoute.path, every(...stepsFor(countRoute)), countTokens);
   // Model blobs (admin): the digest is checked, the body streamed through unparsed.
   const blobRoute: RouteSpec = { method: "POST", path: "/api/blobs/:digest", upstreamPath: "/api/blobs", group: "admin", dialect: "ollama" };
   // Hono dispatches HEAD as GET; a real GET of a blob is not part of Ollama's API.

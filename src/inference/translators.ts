@@ -29,9 +29,9 @@ export interface ResponseReader {
 /** Keeps at most this much answer text for the audit record. */
 export const maxCapturedChars = 4 * 1024 * 1024;
 
-type Json = Record<string, unknown>;
+export type Json = Record<string, unknown>;
 
-function parseObject(text: string): Json | null {
+export function parseObject(text: string): Json | null {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Json) : null;
@@ -40,9 +40,9 @@ function parseObject(text: string): Json | null {
   }
 }
 
-const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0);
+export const count = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : 0);
 
-abstract class BaseReader implements ResponseReader {
+export abstract class BaseReader implements ResponseReader {
   text = "";
   usage: TokenUsage | null = null;
   finished = false;

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { parseAuthorization } from "../auth/credentials";
+import { parseCredentialHeaders } from "../auth/credentials";
 import { identifyByKey, identifyByPassword, identifyBySession, principalFor } from "../auth/identify";
 import type { CredentialKind } from "../auth/principal";
 import { sessionTokenFrom } from "../auth/sessions";
@@ -12,7 +12,8 @@ import { configuredDefaultLimits } from "../governance/limits";
 /**
  * Establishes who is calling and leaves it in c.var.principal; 401 otherwise.
  * Each route says which credentials it takes:
- * - key:     `Authorization: Bearer gh_…` (scripts, pipelines, the CLI)
+ * - key:     `Authorization: Bearer gh_…` (scripts, pipelines, the CLI), or
+ *            Anthropic's `x-api-key: gh_…` (Claude Code, the Anthropic SDKs)
  * - basic:   `Authorization: Basic` username:password (simple scripts)
  * - body:    POST /chat's `{"auth":{"username","password"}}` (the original script API)
  * - session: the console's cookie (never on inference routes: those accept
@@ -42,7 +43,7 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   return async function authenticate(c, next) {
     // Already authenticated from the headers by an earlier step.
     if (c.var.principal) return next();
-    const presented = parseAuthorization(c.req.header("Authorization"));
+    const presented = parseCredentialHeaders(c.req.header("Authorization"), accepts("key") ? c.req.header("x-api-key") : undefined);
     if (presented === null && options.bodyMayFollow) return next();
     if (presented === "malformed") throw unauthenticated();
     if (presented?.kind === "bearer") {

@@ -2,6 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { foldedLayout } from "../body/received";
+import { decodedBody } from "./content-encoding";
 import { assertSafeJson } from "./json-safety";
 
 /**
@@ -48,7 +49,8 @@ export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEn
     const declared = Number(c.req.header("Content-Length") ?? "0");
     if (declared > maxBytes) throw new GatehouseError("payload_too_large");
 
-    const bytes = await readLimited(c.req.raw.body, maxBytes, timeoutSeconds * 1000);
+    // The limit counts decoded bytes: a compressed body cannot smuggle more than it.
+    const bytes = await readLimited(decodedBody(c.req.raw.body, c.req.header("Content-Encoding")), maxBytes, timeoutSeconds * 1000);
     const text = decodeUtf8(bytes);
     const value = parseJson(text);
     assertSafeJson(value);

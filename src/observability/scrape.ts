@@ -3,6 +3,7 @@ import type { GatehouseConfig } from "../config";
 import { admissionQueueName } from "../governance/admission-queue";
 import type { QueueSnapshot } from "../governance/queue-snapshot";
 import { ledgerOf } from "../audit/recorder";
+import { engineCloud } from "../inference/engine-facts";
 import { version } from "../version";
 import { exposition, renderSnapshot } from "./exposition";
 import { metrics } from "./registry";
@@ -15,9 +16,10 @@ import { upstreamUp } from "./upstream-probe";
  * upstream probe, and build information.
  */
 export async function scrape(env: Bindings, config: GatehouseConfig): Promise<string> {
-  const [queue, up, broken] = await Promise.all([
+  const [queue, up, cloud, broken] = await Promise.all([
     readQueue(env),
     upstreamUp(env, config.GATEHOUSE_OLLAMA, config.GATEHOUSE_CONNECT_TIMEOUT * 1000),
+    engineCloud({ ollama: env.OLLAMA, address: config.GATEHOUSE_OLLAMA, timeoutMs: config.GATEHOUSE_CONNECT_TIMEOUT * 1000 }),
     ledgerOf(env)
       .integrity()
       .then((found) => (found ? 1 : 0))
@@ -47,6 +49,9 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
         ]),
     renderSnapshot("gatehouse_upstream_up", "gauge", "Whether Ollama answered a short probe of /api/version (1) or not (0); cached a few seconds.", [
       { value: up ? 1 : 0 },
+    ]),
+    renderSnapshot("gatehouse_ollama_cloud_enabled", "gauge", "Whether Ollama's cloud features are on (1), off (0), or it cannot say (-1), per its GET /api/status.", [
+      { value: cloud === "enabled" ? 1 : cloud === "disabled" ? 0 : -1 },
     ]),
   ]);
 }

@@ -296,7 +296,7 @@ describe("faults and observation", () => {
     expect(log.requests[0]).toMatchObject({ method: "POST", path: "/api/chat", body: chat, closedEarly: false });
     expect(log.requests[0]!.headers.authorization).toBe("Bearer t");
     await fetch(`${sim.url}/__sim/reset`, { method: "POST" });
-    expect(await simLog()).toEqual({ requests: [], maxConcurrent: 0, inflight: 0 });
+    expect(await simLog()).toEqual({ requests: [], lookups: [], maxConcurrent: 0, inflight: 0 });
   });
 
   test("close() does not wait for hanging requests", async () => {

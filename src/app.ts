@@ -34,6 +34,9 @@ import { securityHeaders } from "./middleware/security-headers";
 import { observeRequests } from "./observability/observe";
 import { screenSensitive } from "./sensitive/screen-step";
 
+/** POST /chat with its credentials in the body: at most this much is read before they are checked. */
+const bodyCredentialsMaxBytes = 64 * 1024;
+
 /**
  * The whole request pipeline, in order. Read top to bottom.
  */
@@ -54,12 +57,13 @@ export function createApp(): Hono<AppEnv> {
     "/",
     inferenceRoutes((route) => [
       openExchange(), //                    settle hooks run exactly once, whatever happens
-      ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []), // size, time, media type
-      authenticate({ accept: route.legacy ? ["key", "basic", "body"] : ["key", "basic"] }), // who: 401 otherwise
+      authenticate({ accept: ["key", "basic"], bodyMayFollow: route.legacy }), // who, from the headers, before any body is read: 401 otherwise
+      ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes })] : []), // size, time, media type
+      ...(route.legacy ? [authenticate({ accept: ["body"] })] : []), // POST /chat's body credentials, read from at most 64 KiB
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
       screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit
-      ...(route.group === "inference" ? [admit()] : []), // per-user rate/slots/quota, then the fair GPU queue
+      ...(route.group === "inference" ? [admit(route)] : []), // per-user rate/slots/quota, then the fair GPU queue
       auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),
   );

@@ -7,6 +7,7 @@ import type { GatehouseConfig } from "./config";
 import type { Settlement } from "./inference/exchange";
 import type { AdmissionHandle } from "./governance/admission";
 import type { AdmissionQueue } from "./governance/admission-queue";
+import type { Reservation } from "./governance/reservation";
 import type { UserLimiter } from "./governance/user-limiter";
 import type { PlainBindings } from "./plain-bindings";
 import type { StoredForms } from "./sensitive/stored-forms";
@@ -55,6 +56,8 @@ export interface Variables {
   streamed: boolean;
   /** Drop OpenAI's usage-only event: Gatehouse asked for it (for quotas), the client did not. */
   hideUsageChunk: boolean;
+  /** What admit holds against the user's quota for this request (src/governance/reservation.ts); set by admit. */
+  reservation?: Reservation;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
   /** What the sensitive-data screen left for the audit record: redacted prompt and answer (src/sensitive/). */

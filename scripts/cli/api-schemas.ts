@@ -51,6 +51,12 @@ export type KeyView = z.infer<typeof keyView>;
 export const keysAnswer = z.object({ keys: z.array(keyView) });
 export const createdKeyAnswer = z.object({ key: keyView, secret: z.string().min(1) });
 
+export const checkpointsAnswer = z.object({
+  ok: z.boolean(),
+  checked: z.number(),
+  firstBad: z.object({ seq: z.number(), reason: z.string() }).nullable(),
+});
+
 export const verifyAnswer = z.object({
   ok: z.boolean(),
   checked: z.number(),

@@ -1,10 +1,10 @@
 import { createWriteStream } from "node:fs";
-import { rename, rm } from "node:fs/promises";
+import { readFile, rename, rm } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "./command";
 import { parseCommand } from "./command";
-import { verifyAnswer } from "./api-schemas";
+import { checkpointsAnswer, verifyAnswer } from "./api-schemas";
 import { CliError, UsageError, exitCheckFailed, exitOk } from "./errors";
 import { resolveUser } from "./resolve-user";
 
@@ -12,11 +12,22 @@ import { resolveUser } from "./resolve-user";
 
 const verify: Command = {
   name: "audit verify",
-  usage: "audit verify",
-  summary: "walk the audit hash chain; exit 0 when intact, 1 when broken",
+  usage: "audit verify [--checkpoints FILE]",
+  summary: "walk the audit hash chain (and prove it against logged checkpoint lines); exit 0 when intact, 1 when broken",
   async run(args, context) {
-    parseCommand(verify, args, {}, []);
+    const { values } = parseCommand(verify, args, { checkpoints: { type: "string" } } as const, []);
     const report = await context.api().json(verifyAnswer, "GET", "/admin/api/audit/verify");
+    if (report.ok && values.checkpoints !== undefined) {
+      const checkpoints = await checkpointsIn(values.checkpoints);
+      if (checkpoints.length === 0) throw new CliError(`no audit_checkpoint lines in ${values.checkpoints}`);
+      const proof = await context.api().json(checkpointsAnswer, "POST", "/admin/api/audit/checkpoints", { checkpoints });
+      if (!proof.ok) {
+        context.out(`audit chain BROKEN: checkpoint seq ${proof.firstBad?.seq} (${proof.firstBad?.reason}) is not in the database; ${proof.checked} checkpoints matched`);
+        return exitCheckFailed;
+      }
+      context.out(`audit chain intact: ${report.checked} records checked, ${proof.checked} checkpoints matched`);
+      return exitOk;
+    }
     if (report.ok) {
       context.out(`audit chain intact: ${report.checked} records checked`);
       return exitOk;
@@ -27,6 +38,28 @@ const verify: Command = {
     return exitCheckFailed;
   },
 };
+
+/** The checkpoint lines (JSON, event "audit_checkpoint") in a file of log lines, e.g. `journalctl -u gatehouse -o cat`. */
+async function checkpointsIn(file: string): Promise<{ seq: number; hash: string }[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const found = new Map<number, string>();
+  for (const line of text.split("\n")) {
+    const start = line.indexOf("{");
+    if (start < 0 || !line.includes("audit_checkpoint")) continue;
+    try {
+      const entry = JSON.parse(line.slice(start)) as { event?: unknown; seq?: unknown; hash?: unknown };
+      if (entry.event === "audit_checkpoint" && typeof entry.seq === "number" && typeof entry.hash === "string") found.set(entry.seq, entry.hash);
+    } catch {
+      // Not a JSON line: other log output.
+    }
+  }
+  return [...found].map(([seq, hash]) => ({ seq, hash }));
+}
 
 /** --from/--to: a date (taken as midnight UTC), an ISO time, or ms since the epoch; sent as ms. */
 export function instantFlag(name: string, text: string, usage: string): number {

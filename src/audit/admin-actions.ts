@@ -1,6 +1,8 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { credentialsChanged } from "../db/credential-epoch";
+import type { UserWrite } from "../db/users";
 import { auditLedger } from "./ledger";
 
 /**
@@ -55,17 +57,32 @@ export function safeDetail(detail: AdminDetail | undefined): string | null {
 }
 
 export async function recordAdminAction(c: Context<AppEnv>, record: AdminActionRecord): Promise<void> {
+  await commitAdminChange(c, [record]);
+}
+
+/**
+ * Writes a change to users and its admin records in one D1 batch (the
+ * ledger's): both are committed, or neither is and the admin gets 503
+ * audit_unavailable — a change is never left without its record.
+ */
+export async function commitAdminChange(c: Context<AppEnv>, records: readonly AdminActionRecord[], write?: UserWrite): Promise<void> {
+  const at = Date.now();
+  const sealed = records.map((record) => ({
+    id: crypto.randomUUID(),
+    at,
+    actorUserId: c.var.principal?.userId ?? null,
+    action: record.action,
+    targetUserId: record.targetUserId,
+    requestId: c.var.requestId ?? null,
+    detail: safeDetail(record.detail),
+  }));
   try {
-    await auditLedger(c.env).adminAction({
-      id: crypto.randomUUID(),
-      at: Date.now(),
-      actorUserId: c.var.principal?.userId ?? null,
-      action: record.action,
-      targetUserId: record.targetUserId,
-      requestId: c.var.requestId ?? null,
-      detail: safeDetail(record.detail),
-    });
+    await auditLedger(c.env).adminAction(sealed, write);
   } catch {
     throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
+  } finally {
+    // A user's row may have changed (even if the answer was lost on the way back):
+    // the isolate's credential cache must not answer from the old one.
+    if (write) credentialsChanged();
   }
 }

@@ -36,6 +36,8 @@ export interface SealedEvent {
   ttfbMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
+  /** The counts are Gatehouse's estimate (the engine sent none); absent = false. */
+  tokensEstimated?: boolean;
   bytesOut: number | null;
   responseSha256: string | null;
   responseBytes: number | null;
@@ -62,12 +64,15 @@ export interface SealedAdminAction {
  */
 export function encodeEvent(e: SealedEvent): string {
   const requested = e.requestedModel ?? null;
-  return JSON.stringify([
+  const fields: unknown[] = [
     requested === null ? "event/v1" : "event/v2", e.id, e.kind, e.startedAt, e.userId, e.keyId, e.clientAddress, e.method, e.endpoint, e.model,
     e.stream, e.captureMode, e.promptSha256, e.promptBytes, e.status, e.outcome, e.code, e.latencyMs, e.ttfbMs,
     e.promptTokens, e.completionTokens, e.bytesOut, e.responseSha256, e.responseBytes, e.finishedAt, e.count,
     ...(requested === null ? [] : [requested]),
-  ]);
+  ];
+  // Appended only when set, so every record sealed before the flag existed hashes as it did.
+  if (e.tokensEstimated === true) fields.push("tokens:estimated");
+  return JSON.stringify(fields);
 }
 
 export function encodeAdminAction(a: SealedAdminAction): string {
@@ -103,7 +108,7 @@ export function sealedEventOf<T extends SealedEvent>(row: T): SealedEvent {
     stream: Boolean(row.stream), captureMode: row.captureMode, promptSha256: row.promptSha256,
     promptBytes: row.promptBytes, status: row.status, outcome: row.outcome, code: row.code,
     latencyMs: row.latencyMs, ttfbMs: row.ttfbMs, promptTokens: row.promptTokens,
-    completionTokens: row.completionTokens, bytesOut: row.bytesOut, responseSha256: row.responseSha256,
+    completionTokens: row.completionTokens, tokensEstimated: Boolean(row.tokensEstimated), bytesOut: row.bytesOut, responseSha256: row.responseSha256,
     responseBytes: row.responseBytes, finishedAt: row.finishedAt, count: row.count,
     requestedModel: row.requestedModel ?? null,
   };

@@ -1,5 +1,6 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { insertAdminAction } from "../db/admin-actions";
+import { userWriteStatement, type UserWrite } from "../db/users";
 import { insertLink } from "../db/audit-chain";
 import { insertContent } from "../db/audit-content";
 import { completeEvent, countFlood, insertEvent, markSealed, type AuditEventRow, type Db, type EventCompletion } from "../db/audit-events";
@@ -46,13 +47,18 @@ export function floodOp(d: Db, bucket: SealedEvent): Statement[] {
   return [countFlood(d, bucket)];
 }
 
-export async function adminOp(d: Db, draft: ChainDraft, action: SealedAdminAction, now: number): Promise<Statement[]> {
-  const contentHash = await adminContentHash(action);
-  const link = await draft.next(contentHash);
-  return [
-    insertAdminAction(d, action),
-    insertLink(d, { seq: link.seq, recordKind: "admin", recordId: action.id, contentHash, prevHash: link.prevHash, hash: link.hash, sealedAt: now }),
-  ];
+/** Admin records, sealed; with the change they record (users), in the same batch: both land or neither. */
+export async function adminOp(d: Db, draft: ChainDraft, actions: readonly SealedAdminAction[], now: number, write?: UserWrite): Promise<Statement[]> {
+  const statements: Statement[] = write ? [userWriteStatement(d, write)] : [];
+  for (const action of actions) {
+    const contentHash = await adminContentHash(action);
+    const link = await draft.next(contentHash);
+    statements.push(
+      insertAdminAction(d, action),
+      insertLink(d, { seq: link.seq, recordKind: "admin", recordId: action.id, contentHash, prevHash: link.prevHash, hash: link.hash, sealedAt: now }),
+    );
+  }
+  return statements;
 }
 
 /** Seals rows that finished outside a completion (crash recovery, closed refusal buckets). */

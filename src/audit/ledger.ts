@@ -5,9 +5,12 @@ import type { PlainBindings } from "../plain-bindings";
 import { lastLink } from "../db/audit-chain";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
+import type { UserWrite } from "../db/users";
 import { processEpoch, recoverInterrupted } from "./recovery";
 import { genesisHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
 import { GroupCommit, type ChainHead } from "./group-commit";
+import { logLine } from "../observability/log-line";
+import { checkAgainst, type ChainBroken } from "./integrity";
 import { adminOp, backlogOp, beginOp, completeOp, floodOp, refusalOp, type Statement } from "./ledger-ops";
 
 /**
@@ -23,7 +26,13 @@ import { adminOp, backlogOp, beginOp, completeOp, floodOp, refusalOp, type State
  * bug, or a second instance) fails its batch instead of forking the chain.
  *
  * Its own storage keeps the last committed head as an anchor outside D1, so
- * verify also catches rows cut off the end of the chain.
+ * verify also catches rows cut off the end of the chain. At start and before
+ * every write it checks D1 still holds that head (src/audit/integrity.ts): an
+ * older database restored, or a record rewritten with every later link
+ * re-hashed, is a "chain broken" state kept in its storage that no later
+ * write clears. Every few minutes (and at shutdown, from the start script)
+ * it logs a checkpoint line, so a rollback of every file in the data
+ * directory is caught by `gatehouse audit verify --checkpoints`.
  *
  * The alarm (every minute) seals the backlog (crash-interrupted records,
  * closed refusal buckets) and, with GATEHOUSE_RETENTION_DAYS, purges old
@@ -32,6 +41,9 @@ import { adminOp, backlogOp, beginOp, completeOp, floodOp, refusalOp, type State
 
 export const ledgerName = "ledger";
 const anchorKey = "anchor";
+const brokenKey = "broken";
+/** A checkpoint line (sequence and head hash) at most this often, from the alarm. */
+const checkpointEveryMs = 5 * 60_000;
 const alarmEveryMs = 60_000;
 /** A refusal bucket is sealed this long after its minute ends, so late counts still land. */
 const bucketGraceMs = 5_000;
@@ -43,6 +55,9 @@ export class AuditLedger extends DurableObject<PlainBindings> {
   /** Started records by request id, so a completion needs no read (a restart falls back to D1). */
   private readonly open = new Map<string, SealedEvent>();
   private readonly writer: GroupCommit<Statement>;
+  /** Set once D1 no longer holds what this ledger committed; persisted, never cleared. */
+  private broken: ChainBroken | null = null;
+  private lastCheckpointAt = 0;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
@@ -51,15 +66,23 @@ export class AuditLedger extends DurableObject<PlainBindings> {
       commit: (statements, head) => this.commit(statements, head),
     });
     ctx.blockConcurrencyWhile(async () => {
+      this.broken = (await ctx.storage.get<ChainBroken>(brokenKey)) ?? null;
+      const anchor = await ctx.storage.get<ChainHead>(anchorKey);
+      if (anchor && !this.broken) await this.noteBroken(await checkAgainst(env.DB, anchor));
       const last = await lastLink(env.DB);
+      // Writing goes on from what D1 holds (requests must still be recorded); the broken state stays.
       this.head = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: genesisHash };
       if ((await ctx.storage.getAlarm()) === null) await ctx.storage.setAlarm(Date.now() + alarmEveryMs);
+      // A checkpoint at every start as well as every few minutes.
+      if (this.head.seq > 0) await this.checkpoint();
     });
   }
 
   private async commit(statements: Statement[], head: ChainHead): Promise<void> {
     const [first, ...rest] = statements;
     if (!first) return;
+    // Before any write: D1 must still end where this ledger left it.
+    if (!this.broken) await this.noteBroken(await checkAgainst(this.env.DB, this.head));
     await drizzle(this.env.DB).batch([first, ...rest]);
     this.head = head;
     await this.ctx.storage.put(anchorKey, head);
@@ -104,9 +127,11 @@ export class AuditLedger extends DurableObject<PlainBindings> {
     await this.writer.submit(async () => floodOp(this.d, bucket));
   }
 
-  async adminAction(action: SealedAdminAction): Promise<void> {
+  /** Admin records, with the users change they record when there is one: committed together or not at all. */
+  async adminAction(action: SealedAdminAction | SealedAdminAction[], write?: UserWrite): Promise<void> {
     const now = Date.now();
-    await this.writer.submit((draft) => adminOp(this.d, draft, action, now));
+    const actions = Array.isArray(action) ? action : [action];
+    await this.writer.submit((draft) => adminOp(this.d, draft, actions, now, write));
   }
 
   /** Seals finished rows not yet in the chain; returns how many. */
@@ -119,6 +144,25 @@ export class AuditLedger extends DurableObject<PlainBindings> {
       await this.writer.submit((draft) => backlogOp(this.d, draft, rows, now));
       sealed += rows.length;
     }
+  }
+
+  /** Null while D1 holds what this ledger committed; the mismatch once it did not. */
+  async integrity(): Promise<ChainBroken | null> {
+    return this.broken;
+  }
+
+  /** Logs the head as a checkpoint line; `gatehouse audit verify --checkpoints` proves D1 against these. */
+  async checkpoint(): Promise<ChainHead> {
+    this.lastCheckpointAt = Date.now();
+    console.log(logLine("info", "audit checkpoint", { event: "audit_checkpoint", seq: this.head.seq, hash: this.head.hash }));
+    return this.head;
+  }
+
+  private async noteBroken(found: ChainBroken | null): Promise<void> {
+    if (!found || this.broken) return;
+    this.broken = found;
+    await this.ctx.storage.put(brokenKey, found);
+    console.error(logLine("error", "audit chain broken", { event: "audit_chain_broken", reason: found.reason, expected_seq: found.expected.seq, found_seq: found.found.seq }));
   }
 
   /** The last head this ledger committed (its own record, outside D1). */
@@ -149,6 +193,7 @@ export class AuditLedger extends DurableObject<PlainBindings> {
   override async alarm(): Promise<void> {
     try {
       await this.recoverInterrupted();
+      if (Date.now() - this.lastCheckpointAt >= checkpointEveryMs) await this.checkpoint();
       const days = configFrom(this.env).GATEHOUSE_RETENTION_DAYS;
       if (days !== null) await this.purgeBefore(Date.now() - days * 86_400_000);
     } finally {

@@ -101,6 +101,7 @@ export function completionOf(result: ExchangeResult, response: { sha256: string 
     ttfbMs: result.ttfbMs === null ? null : Math.round(result.ttfbMs),
     promptTokens: result.usage?.promptTokens ?? null,
     completionTokens: result.usage?.completionTokens ?? null,
+    tokensEstimated: result.usage?.estimated === true,
     bytesOut: result.bytesOut,
     responseSha256: response.sha256,
     responseBytes: response.bytes,

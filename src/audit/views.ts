@@ -28,6 +28,7 @@ export function eventView(e: EventWithUser) {
     ttfbMs: e.ttfbMs,
     promptTokens: e.promptTokens,
     completionTokens: e.completionTokens,
+    tokensEstimated: e.tokensEstimated,
     bytesOut: e.bytesOut,
     prompt: e.promptSha256 === null ? null : { sha256: e.promptSha256, bytes: e.promptBytes },
     response: e.responseSha256 === null ? null : { sha256: e.responseSha256, bytes: e.responseBytes },

@@ -7,9 +7,10 @@ import { findUserByLogin, getUser, updateUser, type UserRow } from "../db/users"
 import { hashMatches, keyPrefix, sha256Hex } from "./api-keys";
 import { recallCredential, recallKey, rememberCredential, rememberKey, type CachedKey } from "./credential-cache";
 import { parseStoredScope } from "./key-scope";
+import { derivationOrBusy } from "./derivation-gate";
 import { burnVerification, hashPassword, needsRehash, verifyPassword } from "./passwords";
 import { verifySession } from "./sessions";
-import { assertAttemptAllowed, recordFailedAttempt, recordSuccessfulAttempt } from "./throttle";
+import { assertAttemptAllowed, recordFailedAttempt, recordSuccessfulAttempt, type AttemptSubject } from "./throttle";
 
 /**
  * Turns a presented credential into the account it belongs to. Every failure
@@ -69,8 +70,9 @@ export interface PasswordCheck {
 }
 
 /**
- * A username (or email) and password, throttled per account and per address.
- * An unknown name costs the same derivation as a wrong password.
+ * A username (or email) and password, throttled per account (its username
+ * and email share one count), per address, and per unknown name. An unknown
+ * name costs the same derivation as a wrong password.
  */
 export async function identifyByPassword(check: PasswordCheck): Promise<UserRow> {
   const { env, username, password, clientAddress } = check;
@@ -78,16 +80,17 @@ export async function identifyByPassword(check: PasswordCheck): Promise<UserRow>
   // Only while no credential changed since it was checked (a new password, a disable…).
   const recalled = cacheOn ? await recallCredential(username, password) : null;
   if (recalled) return recalled;
-  await assertAttemptAllowed(env, username, clientAddress);
   const epoch = credentialEpoch();
   const user = await findUserByLogin(env.DB, username);
+  const subject: AttemptSubject = user ? { userId: user.id } : { unknownName: username };
+  await assertAttemptAllowed(env, subject, clientAddress);
   const stored = user?.passwordHash ?? null;
-  const valid = stored !== null ? await verifyPassword(password, stored) : await burnVerification(password, check.iterations);
+  const valid = await derivationOrBusy(stored !== null ? verifyPassword(password, stored) : burnVerification(password, check.iterations));
   if (!user || !stored || !valid) {
-    await recordFailedAttempt(env, username, clientAddress);
+    await recordFailedAttempt(env, subject, clientAddress);
     throw unauthenticated();
   }
-  await recordSuccessfulAttempt(env, username);
+  await recordSuccessfulAttempt(env, user.id);
   if (needsRehash(stored, check.iterations)) {
     const upgrade = upgradeHash(env.DB, user.id, password, check.iterations);
     if (check.defer) check.defer(upgrade);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { gatedDerivation } from "./derivation-gate";
 
 /**
  * Password hashing with PBKDF2-SHA256 through WebCrypto, so the same code runs
@@ -39,10 +40,13 @@ function fromBase64(text: string): Uint8Array | null {
   }
 }
 
-async function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
-  const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
-  const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, hashBits);
-  return new Uint8Array(bits);
+/** One derivation at a time, a short line behind it (src/auth/derivation-gate.ts); throws DerivationsBusy past that. */
+function derive(password: string, salt: Uint8Array, iterations: number): Promise<Uint8Array> {
+  return gatedDerivation(iterations, async () => {
+    const key = await crypto.subtle.importKey("raw", encoder.encode(password), "PBKDF2", false, ["deriveBits"]);
+    const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, hashBits);
+    return new Uint8Array(bits);
+  });
 }
 
 /** Compares without an early exit, so the time taken says nothing about where they differ. */

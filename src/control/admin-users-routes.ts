@@ -2,10 +2,10 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { recordAdminAction } from "../audit/admin-actions";
+import { commitAdminChange, recordAdminAction } from "../audit/admin-actions";
 import { hashPassword, passwordSchema, randomPassword } from "../auth/passwords";
 import { listApiKeys, revokeApiKey } from "../db/api-keys";
-import { deleteUser, getUser, insertUserIfFree, listUsers, updateUser, type UserRow } from "../db/users";
+import { deleteUser, findUserByLogin, getUser, listUsers, type UserRow } from "../db/users";
 import { configuredDefaultLimits } from "../governance/limits";
 import { jsonBody } from "../middleware/json-body";
 import { validated } from "../middleware/validate";
@@ -81,16 +81,16 @@ async function createUser(c: Context<AppEnv>): Promise<Response> {
   }
   const temporary = body.role === "service" ? null : (body.password ?? randomPassword());
   const passwordHash = temporary === null ? null : await hashPassword(temporary, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS);
-  const user = await insertUserIfFree(c.env.DB, {
-    username: body.username,
-    email: body.email?.toLowerCase() ?? null,
-    role: body.role,
-    status: "active",
-    passwordHash,
-    mustChangePassword: temporary !== null,
-  });
+  const email = body.email?.toLowerCase() ?? null;
+  if ((await findUserByLogin(c.env.DB, body.username)) || (email !== null && (await findUserByLogin(c.env.DB, email)))) {
+    throw new GatehouseError("conflict", { message: "username: already taken" });
+  }
+  const row = { id: crypto.randomUUID(), username: body.username, email, role: body.role, status: "active" as const, passwordHash, mustChangePassword: temporary !== null };
+  // The account and its record in one batch: both land or neither (503 audit_unavailable).
+  await commitAdminChange(c, [{ action: "user.create", targetUserId: row.id, detail: { role: row.role } }], { kind: "insert", row, at: Date.now() });
+  const user = await getUser(c.env.DB, row.id);
+  // Taken between the check and the batch (two admins at once): the insert did nothing.
   if (!user) throw new GatehouseError("conflict", { message: "username: already taken" });
-  await recordAdminAction(c, { action: "user.create", targetUserId: user.id, detail: { role: user.role } });
   c.header("Cache-Control", "no-store");
   const generated = temporary !== null && body.password === undefined;
   return c.json({ user: userView(user, defaultsOf(c)), ...(generated ? { temporaryPassword: temporary } : {}) }, 201);
@@ -102,8 +102,8 @@ async function resetPassword(c: Context<AppEnv>): Promise<Response> {
   if (user.role === "service") throw new GatehouseError("conflict", { message: "Service accounts have no password." });
   const temporaryPassword = randomPassword();
   const passwordHash = await hashPassword(temporaryPassword, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS);
-  await updateUser(c.env.DB, user.id, { passwordHash, mustChangePassword: true, revokeSessions: true });
-  await recordAdminAction(c, { action: "user.reset_password", targetUserId: user.id });
+  const changes = { passwordHash, mustChangePassword: true, revokeSessions: true };
+  await commitAdminChange(c, [{ action: "user.reset_password", targetUserId: user.id }], { kind: "update", userId: user.id, changes, at: Date.now() });
   c.header("Cache-Control", "no-store");
   return c.json({ temporaryPassword });
 }

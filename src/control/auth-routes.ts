@@ -3,6 +3,7 @@ import { z } from "zod";
 import { assertRegistrationAllowed, countRegistration } from "../auth/throttle";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { derivationOrBusy } from "../auth/derivation-gate";
 import { servedOverHttps, socketAddressOf } from "../auth/client-address";
 import { identifyByPassword, identifyBySession } from "../auth/identify";
 import { hashPassword, passwordSchema } from "../auth/passwords";
@@ -58,7 +59,7 @@ async function register(c: Context<AppEnv>): Promise<Response> {
   await assertRegistrationAllowed(c.env, c.var.clientAddress);
   await countRegistration(c.env, c.var.clientAddress);
   const email = body.email.toLowerCase();
-  const passwordHash = await hashPassword(body.password, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS);
+  const passwordHash = await derivationOrBusy(hashPassword(body.password, c.var.config.GATEHOUSE_PBKDF2_ITERATIONS));
   await insertUserIfFree(c.env.DB, { username: email, email, role: "user", status: "pending", passwordHash, mustChangePassword: false });
   return c.json({ status: "pending" }, 201);
 }

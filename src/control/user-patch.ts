@@ -2,10 +2,10 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { recordAdminAction, type AdminAction } from "../audit/admin-actions";
+import { commitAdminChange, type AdminAction } from "../audit/admin-actions";
 import { userLimits } from "../auth/principal-for";
 import { configuredDefaultLimits, limitsPatchSchema, type Limits } from "../governance/limits";
-import { countActiveAdmins, getUser, updateUser, type UserChanges, type UserRow } from "../db/users";
+import { countActiveAdmins, getUser, type UserChanges, type UserRow } from "../db/users";
 import { validated } from "../middleware/validate";
 import { userView } from "./views";
 import { accountStatuses, captureModes, roles } from "../vocabulary";
@@ -32,11 +32,21 @@ export async function patchUser(c: Context<AppEnv>): Promise<Response> {
   if (!user) throw new GatehouseError("not_found");
   await assertKeepsAnAdmin(c, user, patch);
   const changes = changesFor(user, patch, configuredDefaultLimits(c.var.config));
-  const updated = (await updateUser(c.env.DB, user.id, changes)) ?? user;
-  for (const action of actionsFor(user, patch)) {
-    await recordAdminAction(c, { action, targetUserId: user.id, detail: detailFor(action, updated) });
+  const actions = actionsFor(user, patch);
+  if (actions.length > 0) {
+    // The change and its records in one batch: both land or neither (503 audit_unavailable).
+    const expected = { ...user, ...withoutFlags(changes) };
+    const records = actions.map((action) => ({ action, targetUserId: user.id, detail: detailFor(action, expected) }));
+    await commitAdminChange(c, records, { kind: "update", userId: user.id, changes, at: Date.now() });
   }
+  const updated = (await getUser(c.env.DB, user.id)) ?? user;
   return c.json({ user: userView(updated, configuredDefaultLimits(c.var.config)) });
+}
+
+/** The row's new field values, for the records' detail (the session-version bump is not a field). */
+function withoutFlags(changes: UserChanges): Partial<UserRow> {
+  const { revokeSessions: _flag, ...fields } = changes;
+  return fields;
 }
 
 function changesFor(user: UserRow, patch: UserPatch, defaults: Limits): UserChanges {

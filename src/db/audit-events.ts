@@ -14,7 +14,7 @@ export type Db = DrizzleD1Database;
 export type EventCompletion = Pick<
   AuditEventRow,
   "status" | "outcome" | "code" | "latencyMs" | "ttfbMs" | "promptTokens" | "completionTokens" | "bytesOut" | "responseSha256" | "responseBytes" | "finishedAt"
->;
+> & { tokensEstimated?: boolean };
 
 export function insertEvent(d: Db, row: NewAuditEvent) {
   return d.insert(auditEvents).values(row);

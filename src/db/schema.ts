@@ -88,6 +88,8 @@ export const auditEvents = sqliteTable("audit_events", {
   ttfbMs: integer("ttfb_ms"),
   promptTokens: integer("prompt_tokens"),
   completionTokens: integer("completion_tokens"),
+  /** The two counts above are Gatehouse's estimate: the engine never sent its own (migrations/0005). */
+  tokensEstimated: integer("tokens_estimated", { mode: "boolean" }).notNull().default(false),
   bytesOut: integer("bytes_out"),
   responseSha256: text("response_sha256"),
   responseBytes: integer("response_bytes"),

@@ -1,6 +1,7 @@
 import { and, count, eq, or, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { credentialsChanged } from "./credential-epoch";
+import type { Db } from "./audit-events";
 import { users } from "./schema";
 import type { AccountStatus, CaptureMode, Role } from "../vocabulary";
 
@@ -87,16 +88,31 @@ export interface UserChanges {
   revokeSessions?: boolean;
 }
 
-export async function updateUser(db: D1Database, id: string, changes: UserChanges, now = Date.now()): Promise<UserRow | null> {
+function changeSet(changes: UserChanges, now: number) {
   const { revokeSessions, ...fields } = changes;
-  const set = {
-    ...fields,
-    updatedAt: now,
-    ...(revokeSessions ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}),
-  };
-  const row = (await drizzle(db).update(users).set(set).where(eq(users.id, id)).returning().get()) ?? null;
+  return { ...fields, updatedAt: now, ...(revokeSessions ? { sessionVersion: sql`${users.sessionVersion} + 1` } : {}) };
+}
+
+export async function updateUser(db: D1Database, id: string, changes: UserChanges, now = Date.now()): Promise<UserRow | null> {
+  const row = (await drizzle(db).update(users).set(changeSet(changes, now)).where(eq(users.id, id)).returning().get()) ?? null;
   credentialsChanged();
   return row;
+}
+
+/**
+ * A change to users written together with its admin record, in one D1 batch
+ * by the audit ledger (src/audit/admin-actions.ts): both land or neither.
+ * Plain data, so it travels to the ledger over RPC.
+ */
+export type UserWrite =
+  | { kind: "update"; userId: string; changes: UserChanges; at: number }
+  | { kind: "insert"; row: NewUser & { id: string }; at: number };
+
+/** The statement of a UserWrite. Never fails on its own (an insert of a taken name does nothing), so it cannot sink a shared batch. */
+export function userWriteStatement(d: Db, write: UserWrite) {
+  if (write.kind === "update") return d.update(users).set(changeSet(write.changes, write.at)).where(eq(users.id, write.userId));
+  const row = { email: null, ...write.row, sessionVersion: 1, createdAt: write.at, updatedAt: write.at };
+  return d.insert(users).values(row).onConflictDoNothing();
 }
 
 export async function deleteUser(db: D1Database, id: string): Promise<boolean> {

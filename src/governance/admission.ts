@@ -4,6 +4,7 @@ import { observeQueueWait } from "../observability/registry";
 import type { AdmissionQueue, EnterInput, EnterResult } from "./admission-queue";
 import { leaseRenewMs, maxHoldMs } from "./lease";
 import type { Limits } from "./limits";
+import type { Reservation } from "./reservation";
 import type { RateInfo } from "./token-bucket";
 import type { Decision } from "./user-policy";
 import type { UserLimiter } from "./user-limiter";
@@ -50,15 +51,20 @@ export class Admission implements AdmissionHandle {
     this.done = new Promise<void>((resolve) => (this.markDone = resolve));
   }
 
-  /** Rate, concurrency, quota: throws 429 with the refusing limit's headers, or 503 if the limiter fails. */
-  async acquireUser(limits: Limits): Promise<void> {
-    const decision = await this.call<Decision>(() => this.limiter.acquire({ leaseId: this.leaseId, limits }));
+  /**
+   * Rate, concurrency, quota: throws 429 with the refusing limit's headers, or
+   * 503 if the limiter fails. Holds `reserve` against the quota and returns the
+   * output this request may generate (its ceiling, cut to the quota left).
+   */
+  async acquireUser(limits: Limits, reserve?: Reservation): Promise<number> {
+    const decision = await this.call<Decision>(() => this.limiter.acquire({ leaseId: this.leaseId, limits, reserve }));
     if (!decision.ok) {
       throw new GatehouseError(decision.code, { retryAfter: decision.retryAfter, headers: rateLimitHeaders(decision.rate) });
     }
     this.userHeld = true;
     this.rate = decision.rate;
     this.startRenewing();
+    return decision.output;
   }
 
   /** Waits for a place on the GPU in fair order; throws 503 overloaded when full or past the deadline. */

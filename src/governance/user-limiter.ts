@@ -5,6 +5,7 @@ import type { TokenUsage } from "../inference/exchange";
 import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
 import { limitsSchema, type Limits } from "./limits";
 import { charge } from "./quota-window";
+import type { Reservation } from "./reservation";
 import { decide, emptyLimiterState, usageReport, type Decision, type LimiterState, type UsageReport } from "./user-policy";
 
 /**
@@ -23,14 +24,21 @@ const stateKey = "state";
 // Trust boundary: the worker is our own code, but a malformed call must be
 // refused (the caller turns the throw into 503 limiter_unavailable), not counted.
 const leaseId = z.string().min(1).max(100);
-const acquireInput = z.object({ leaseId, limits: limitsSchema });
+const tokenCount = z.number().int().nonnegative().max(1_000_000_000_000);
+const acquireInput = z.object({
+  leaseId,
+  limits: limitsSchema,
+  reserve: z.object({ prompt: tokenCount, output: tokenCount }).optional(),
+});
 const usageInput = z
-  .object({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative() })
+  .object({ promptTokens: z.number().int().nonnegative(), completionTokens: z.number().int().nonnegative(), estimated: z.boolean().optional() })
   .nullable();
 
 export interface AcquireInput {
   leaseId: string;
   limits: Limits;
+  /** Held against the quota until release (src/governance/reservation.ts). */
+  reserve?: Reservation;
 }
 
 export class UserLimiter extends DurableObject<PlainBindings> {
@@ -45,15 +53,16 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** Rate, then concurrency, then quota; on success takes a token and a slot leased to `leaseId`. */
   async acquire(input: AcquireInput): Promise<Decision> {
-    const { leaseId, limits } = acquireInput.parse(input);
+    const { leaseId, limits, reserve } = acquireInput.parse(input);
     const now = Date.now();
     this.dropExpired(now);
-    const decision = decide(this.state, limits, now);
+    const decision = decide(this.state, limits, now, reserve);
     if (!decision.ok) return decision;
     this.state = {
       ...this.state,
       bucket: decision.bucket,
       leases: { ...this.state.leases, [leaseId]: now + leaseTtlMs },
+      reserved: { ...this.state.reserved, [leaseId]: decision.held },
     };
     await this.persist();
     return decision;
@@ -69,17 +78,20 @@ export class UserLimiter extends DurableObject<PlainBindings> {
   }
 
   /**
-   * Frees the slot and charges the tokens the upstream reported. Tokens are
-   * charged even when the lease already lapsed: they were spent all the same.
+   * Frees the slot, drops its reservation and charges the tokens the upstream
+   * reported (or Gatehouse estimated). Tokens are charged even when the lease
+   * already lapsed: they were spent all the same.
    */
   async release(id: string, usage: TokenUsage | null): Promise<void> {
     leaseId.parse(id);
     const leases = { ...this.state.leases };
     delete leases[id];
+    const reserved = { ...this.state.reserved };
+    delete reserved[id];
     // The slot is freed whatever the usage looks like; a malformed count is not charged.
     const counted = usageInput.safeParse(usage);
     const tokens = counted.success && counted.data ? counted.data.promptTokens + counted.data.completionTokens : 0;
-    this.state = { ...this.state, leases, usage: tokens > 0 ? charge(this.state.usage, tokens, Date.now()) : this.state.usage };
+    this.state = { ...this.state, leases, reserved, usage: tokens > 0 ? charge(this.state.usage, tokens, Date.now()) : this.state.usage };
     await this.persist();
   }
 
@@ -101,8 +113,13 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     const expired = expiredLeases(Object.entries(this.state.leases), now);
     if (expired.length === 0) return;
     const leases = { ...this.state.leases };
-    for (const id of expired) delete leases[id];
-    this.state = { ...this.state, leases };
+    const reserved = { ...this.state.reserved };
+    // A lapsed lease's request died with its process; what it held goes back to the quota.
+    for (const id of expired) {
+      delete leases[id];
+      delete reserved[id];
+    }
+    this.state = { ...this.state, leases, reserved };
   }
 
   private async persist(afterAlarm = false): Promise<void> {

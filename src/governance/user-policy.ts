@@ -1,5 +1,6 @@
 import type { Limits } from "./limits";
 import { checkQuota, nextDayStart, nextMonthStart, rollUsage, type Usage } from "./quota-window";
+import { quotaFree, type Reservation } from "./reservation";
 import { rateInfo, rateRule, refill, take, type Bucket, type RateInfo } from "./token-bucket";
 
 /**
@@ -15,12 +16,15 @@ export interface LimiterState {
   usage: Usage | null;
   /** Held concurrency slots: lease id -> expiry (ms epoch). */
   leases: Record<string, number>;
+  /** Tokens each running request holds against the quota (lease id -> tokens); absent in states saved before reservations. */
+  reserved?: Record<string, number>;
 }
 
 export type LimiterRefusal = "rate_limited" | "too_many_concurrent" | "quota_exceeded";
 
 export type Decision =
-  | { ok: true; bucket: Bucket | null; rate: RateInfo | null }
+  /** `output`: the most this request may generate (its ceiling, cut to the quota left), `held` what it reserves. */
+  | { ok: true; bucket: Bucket | null; rate: RateInfo | null; output: number; held: number }
   /** `rate` here describes the limit that refused, for the RateLimit-* headers. */
   | { ok: false; code: LimiterRefusal; retryAfter: number; rate: RateInfo };
 
@@ -34,7 +38,16 @@ export function emptyLimiterState(): LimiterState {
   return { bucket: null, usage: null, leases: {} };
 }
 
-export function decide(state: LimiterState, limits: Limits, now: number): Decision {
+const noReservation: Reservation = { prompt: 0, output: 0 };
+
+/** Tokens the running requests hold against the quota. */
+export function heldTokens(state: LimiterState): number {
+  let held = 0;
+  for (const tokens of Object.values(state.reserved ?? {})) held += tokens;
+  return held;
+}
+
+export function decide(state: LimiterState, limits: Limits, now: number, need: Reservation = noReservation): Decision {
   const rule = rateRule(limits);
   const taken = rule ? take(state.bucket, rule, now) : null;
   if (taken && !taken.ok) {
@@ -50,7 +63,16 @@ export function decide(state: LimiterState, limits: Limits, now: number): Decisi
     const seconds = Math.max(1, Math.ceil((quota.resetAt - now) / 1000));
     return { ok: false, code: "quota_exceeded", retryAfter: seconds, rate: { limit: quota.limit, remaining: 0, reset: seconds } };
   }
-  return { ok: true, bucket: taken ? taken.bucket : state.bucket, rate: taken ? taken.info : null };
+  // What running requests hold counts as spent until they settle, so racing requests cannot overrun the quota.
+  const free = quotaFree(state.usage, heldTokens(state), limits, now);
+  if (free !== null && free <= 0) {
+    const limit = limits.dailyTokens ?? limits.monthlyTokens ?? 0;
+    const rate = { limit, remaining: 0, reset: concurrencyRetrySeconds };
+    return { ok: false, code: "quota_exceeded", retryAfter: concurrencyRetrySeconds, rate };
+  }
+  // The output is cut to what is left after the prompt (at least one token: the prompt alone may go over, by its own size).
+  const output = free === null || need.output === 0 ? need.output : Math.min(need.output, Math.max(1, free - need.prompt));
+  return { ok: true, bucket: taken ? taken.bucket : state.bucket, rate: taken ? taken.info : null, output, held: need.prompt + output };
 }
 
 export interface WindowReport {

@@ -19,13 +19,18 @@ export type Outcome =
 export interface TokenUsage {
   promptTokens: number;
   completionTokens: number;
+  /**
+   * Gatehouse counted these itself because the engine never sent its own
+   * (a stream cut before the final chunk): see src/governance/reservation.ts.
+   */
+  estimated?: boolean;
 }
 
 export interface ExchangeResult {
   /** HTTP status sent to the client. */
   status: number;
   outcome: Outcome;
-  /** Counts the upstream reported (Ollama's final chunk, OpenAI's usage); null if none came. */
+  /** Counts the upstream reported (Ollama's final chunk, OpenAI's usage), else Gatehouse's estimate; null when nothing was forwarded. */
   usage: TokenUsage | null;
   /** Response bytes sent to the client. */
   bytesOut: number;

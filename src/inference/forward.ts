@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { estimatedUsage } from "../governance/reservation";
 import { AnthropicReader, ResponsesReader } from "./agent-readers";
 import { relay } from "./relay";
 import type { Dialect } from "./route-table";
@@ -27,10 +28,22 @@ const passedHeaders = ["Content-Type"];
  */
 export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "signal">, dialect: Dialect): Promise<Response> {
   const config = c.var.config;
-  const upstream = await callOllama(
-    { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
-    { ...call, signal: c.req.raw.signal },
-  );
+  const clientSignal = c.req.raw.signal;
+  const reservation = c.var.reservation;
+  // Admitted requests are charged even when the engine never counts them.
+  const estimate = c.var.admission ? (chunks: number) => estimatedUsage(reservation, chunks) : undefined;
+  let upstream: Response;
+  try {
+    upstream = await callOllama(
+      { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
+      { ...call, signal: clientSignal },
+    );
+  } catch (error) {
+    // Gone before the first byte: the engine call is aborted (signal), the slots freed now,
+    // and the prompt it had started on charged as an estimate.
+    if (clientSignal.aborted) settleAbandoned(c, estimate?.(0) ?? null);
+    throw error;
+  }
   const settlement = c.var.settlement;
   settlement.claimed = true;
   let settled!: () => void;
@@ -39,8 +52,9 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
     upstream,
     reader: readers[dialect](c.var.requestId),
     receivedAt: c.var.receivedAt,
-    clientSignal: c.req.raw.signal,
+    clientSignal,
     dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,
+    estimate,
     onEnd: (result) => void settlement.settle(result).finally(settled),
   });
   const headers = new Headers();
@@ -54,4 +68,21 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
     if (/^ratelimit-/i.test(name)) headers.set(name, value);
   }
   return new Response(body, { status: upstream.status, headers });
+}
+
+/** Settles a request whose client left while Ollama had not answered yet. */
+function settleAbandoned(c: Context<AppEnv>, usage: ReturnType<typeof estimatedUsage> | null): void {
+  const settlement = c.var.settlement;
+  if (settlement.claimed) return;
+  settlement.claimed = true;
+  const done = settlement.settle({
+    status: 499,
+    outcome: "client_aborted",
+    usage,
+    bytesOut: 0,
+    ttfbMs: null,
+    latencyMs: Date.now() - c.var.receivedAt,
+    responseText: "",
+  });
+  c.executionCtx.waitUntil(done);
 }

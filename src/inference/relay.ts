@@ -1,4 +1,4 @@
-import type { ExchangeResult, Outcome } from "./exchange";
+import type { ExchangeResult, Outcome, TokenUsage } from "./exchange";
 import { LineFramer, linesOf } from "./framing";
 import type { ResponseReader } from "./translators";
 
@@ -11,6 +11,8 @@ export interface RelayOptions {
   clientSignal: AbortSignal;
   /** Lines to read but not hand on (with the blank line that ends their SSE event). */
   dropLine?: ((line: string) => boolean) | undefined;
+  /** What a request the engine never counted is charged (src/governance/reservation.ts); none for metadata routes. */
+  estimate?: ((generatedChunks: number) => TokenUsage) | undefined;
   /** Called exactly once, when the relay ends for whatever reason. */
   onEnd(result: ExchangeResult): void;
 }
@@ -49,7 +51,9 @@ export function relay(options: RelayOptions): ReadableStream<Uint8Array> {
     options.onEnd({
       status: upstream.status,
       outcome: failedUpstream ? "upstream_error" : outcome,
-      usage: reader.usage,
+      // No count from an engine that was answering (cut before its final chunk): charge what was
+      // relayed, marked as an estimate. An engine that refused outright (4xx/5xx) generated nothing.
+      usage: reader.usage ?? (upstream.ok ? options.estimate?.(reader.contentChunks) : null) ?? null,
       bytesOut,
       ttfbMs,
       latencyMs: Date.now() - options.receivedAt,

@@ -12,6 +12,12 @@ export interface ResponseReader {
   whole(body: string): void;
   readonly text: string;
   readonly usage: TokenUsage | null;
+  /**
+   * Generated chunks relayed so far (Ollama NDJSON lines before done, OpenAI
+   * SSE deltas): Ollama and OpenAI-compatible servers send one per token, so
+   * this is the completion estimate when no count comes.
+   */
+  readonly contentChunks: number;
   /** The upstream said it finished (Ollama's done:true, OpenAI's [DONE] or finish). */
   readonly finished: boolean;
   /** The upstream reported an error in-band. */
@@ -41,6 +47,7 @@ export abstract class BaseReader implements ResponseReader {
   usage: TokenUsage | null = null;
   finished = false;
   failed = false;
+  contentChunks = 0;
 
   protected append(piece: unknown): void {
     if (typeof piece === "string" && this.text.length < maxCapturedChars) {
@@ -71,6 +78,8 @@ export class OllamaReader extends BaseReader {
       return;
     }
     const message = chunk.message as Json | undefined;
+    // Thinking and tool-call chunks are generated tokens too, even with empty content.
+    if (chunk.done !== true && (message !== undefined || chunk.response !== undefined)) this.contentChunks += 1;
     this.append(message?.content ?? chunk.response);
     const isEmbed = Array.isArray(chunk.embeddings) || Array.isArray(chunk.embedding);
     if (chunk.done === true || isEmbed) {
@@ -118,6 +127,8 @@ export class OpenAiReader extends BaseReader {
     const choices = Array.isArray(event.choices) ? (event.choices as Json[]) : [];
     for (const choice of choices) {
       const delta = (choice.delta ?? choice.message) as Json | undefined;
+      if (choice.delta !== undefined && generated(delta)) this.contentChunks += 1;
+      else if (typeof choice.text === "string" && choice.text.length > 0) this.contentChunks += 1;
       this.append(delta?.content ?? choice.text);
     }
     const usage = event.usage as Json | undefined;
@@ -129,6 +140,13 @@ export class OpenAiReader extends BaseReader {
   abortLine(message: string): string {
     return `data: ${JSON.stringify({ error: { message, type: "api_error", param: null, code: "upstream_unavailable" } })}\n\n`;
   }
+}
+
+/** A delta that carries generated output (not the opening role-only or closing finish-only one). */
+function generated(delta: Json | undefined): boolean {
+  if (!delta) return false;
+  const nonEmpty = (value: unknown) => typeof value === "string" && value.length > 0;
+  return nonEmpty(delta.content) || nonEmpty(delta.reasoning) || nonEmpty(delta.reasoning_content) || Array.isArray(delta.tool_calls);
 }
 
 /** An OpenAI stream's closing usage event: `data: {…"choices":[],"usage":{…}}`. */

@@ -26,7 +26,33 @@ export interface UpstreamTarget {
   firstByteTimeoutMs: number;
 }
 
+/**
+ * A send that fails this soon, with no response byte, went out on a
+ * connection that was already dead (llama.cpp's server closes keep-alive
+ * connections after a stream without saying so) or was refused: the engine
+ * never had the request, so it is sent again. workerd's fetch picks the
+ * connection, and its pool may hold several dead ones, so each fast failure
+ * drops one and the next try takes another or a fresh one — up to
+ * maxStaleRetries. A slower failure may come from an engine that read the
+ * request and then died: never retried, so an answer is never generated twice.
+ */
+export const staleConnectionMs = 250;
+const maxStaleRetries = 8;
+
 export async function callOllama(target: UpstreamTarget, call: UpstreamCall): Promise<Response> {
+  for (let retries = 0; ; retries++) {
+    const sentAt = Date.now();
+    try {
+      return await attempt(target, call);
+    } catch (error) {
+      const dead = error instanceof GatehouseError && error.code === "upstream_unavailable" && Date.now() - sentAt <= staleConnectionMs;
+      // A streamed body (model blobs) is gone once sent: it cannot go again.
+      if (!dead || call.rawBody || call.signal?.aborted || retries >= maxStaleRetries) throw error;
+    }
+  }
+}
+
+async function attempt(target: UpstreamTarget, call: UpstreamCall): Promise<Response> {
   const timeout = new AbortController();
   const timer = setTimeout(() => timeout.abort(), target.firstByteTimeoutMs);
   const signal = call.signal ? AbortSignal.any([call.signal, timeout.signal]) : timeout.signal;

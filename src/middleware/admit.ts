@@ -4,6 +4,10 @@ import { GatehouseError } from "../errors";
 import { Admission, rateLimitHeaders } from "../governance/admission";
 import { admissionQueue } from "../governance/admission-queue";
 import { userLimiter } from "../governance/user-limiter";
+import { promptEstimate, type Reservation } from "../governance/reservation";
+import { ceilingRules, type CeilingRules } from "../inference/ceilings";
+import { reviseForwardedBody } from "../inference/inspect";
+import type { RouteSpec } from "../inference/route-table";
 
 /**
  * The admit step: the authenticated user's own Durable Object decides first
@@ -11,12 +15,18 @@ import { userLimiter } from "../governance/user-limiter";
  * a place on the GPU in fair order (503 overloaded when full or too slow).
  * A limiter that cannot answer refuses (503 limiter_unavailable): fail closed.
  *
+ * The user's object also holds the request's prompt estimate and output
+ * limit (c.var.outputLimit, from the ceilings) against the quota until it
+ * settles, and may cut the output to what is left; the forwarded body then
+ * carries that smaller limit.
+ *
  * The settle side is c.var.admission.release(usage), hooked onto the
  * exchange's Settlement, so it runs exactly once whether the answer ends,
  * fails, is refused, or the client goes away. Needs openExchange() and
  * authenticate before it.
  */
-export function admit(): MiddlewareHandler<AppEnv> {
+export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<AppEnv> {
+  const output = route.ceilings ? (ceilingRules[route.ceilings] as CeilingRules).output : undefined;
   return async function admit(c, next) {
     const { principal, settlement } = c.var;
     if (!principal) throw new GatehouseError("unauthenticated");
@@ -29,7 +39,15 @@ export function admit(): MiddlewareHandler<AppEnv> {
     // Keeps the request's context alive until the slots are given back, even after the client left.
     c.executionCtx.waitUntil(admission.done);
 
-    await admission.acquireUser(principal.limits);
+    const limit = c.var.outputLimit ?? 0;
+    const reserve: Reservation = { prompt: promptEstimate(c.var.upstreamBody?.bytes.byteLength ?? 0), output: limit };
+    const granted = await admission.acquireUser(principal.limits, reserve);
+    c.set("reservation", { prompt: reserve.prompt, output: granted });
+    if (output && granted < limit) {
+      // Less quota left than the ceiling: the engine must not generate more than was reserved.
+      for (const path of [output.field, ...(output.alsoClamped ?? [])]) reviseForwardedBody(c, path, granted);
+      c.set("outputLimit", granted);
+    }
     if (admission.rate) {
       for (const [name, value] of Object.entries(rateLimitHeaders(admission.rate))) c.header(name, value);
     }

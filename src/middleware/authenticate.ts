@@ -24,6 +24,12 @@ import { configuredDefaultLimits } from "../governance/limits";
  */
 export interface AuthenticateOptions {
   accept: readonly CredentialKind[];
+  /**
+   * No credential in the headers is not yet a 401: a later authenticate step
+   * looks in the body (POST /chat). Set on the headers-first step, so header
+   * credentials are checked before any body is read.
+   */
+  bodyMayFollow?: boolean;
 }
 
 const bodyAuth = z.looseObject({
@@ -36,7 +42,10 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
   if (options.accept.length === 0) throw new Error("authenticate: accept at least one credential kind");
   const accepts = (kind: CredentialKind) => options.accept.includes(kind);
   return async function authenticate(c, next) {
+    // Already authenticated from the headers by an earlier step.
+    if (c.var.principal) return next();
     const presented = parseCredentialHeaders(c.req.header("Authorization"), accepts("key") ? c.req.header("x-api-key") : undefined);
+    if (presented === null && options.bodyMayFollow) return next();
     if (presented === "malformed") throw unauthenticated();
     if (presented?.kind === "bearer") {
       if (!accepts("key")) throw unauthenticated();

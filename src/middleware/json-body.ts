@@ -26,6 +26,11 @@ export interface JsonBodyOptions {
    * cookie; control-plane routes insist on application/json (CSRF defence).
    */
   acceptCurlDefault?: boolean;
+  /**
+   * The most bytes read while nobody is authenticated yet (POST /chat, whose
+   * credentials are in the body): unauthenticated work stays small.
+   */
+  unauthenticatedMaxBytes?: number;
 }
 
 export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> {
@@ -38,7 +43,9 @@ export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEn
     if (!missingAllowed && !accepted.test(contentType ?? "")) {
       throw new GatehouseError("unsupported_media_type");
     }
-    const { GATEHOUSE_MAX_BODY_BYTES: maxBytes, GATEHOUSE_BODY_TIMEOUT: timeoutSeconds } = c.var.config;
+    const { GATEHOUSE_MAX_BODY_BYTES: configuredMax, GATEHOUSE_BODY_TIMEOUT: timeoutSeconds } = c.var.config;
+    const anonymous = c.var.principal === undefined && options.unauthenticatedMaxBytes !== undefined;
+    const maxBytes = anonymous ? Math.min(configuredMax, options.unauthenticatedMaxBytes ?? configuredMax) : configuredMax;
     const declared = Number(c.req.header("Content-Length") ?? "0");
     if (declared > maxBytes) throw new GatehouseError("payload_too_large");
 

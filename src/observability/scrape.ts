@@ -2,6 +2,7 @@ import type { Bindings } from "../env";
 import type { GatehouseConfig } from "../config";
 import { admissionQueue } from "../governance/admission-queue";
 import type { QueueSnapshot } from "../governance/queue-snapshot";
+import { auditLedger } from "../audit/ledger";
 import { engineCloud } from "../inference/engine-facts";
 import { version } from "../version";
 import { exposition, renderSnapshot } from "./exposition";
@@ -15,10 +16,14 @@ import { upstreamUp } from "./upstream-probe";
  * upstream probe, and build information.
  */
 export async function scrape(env: Bindings, config: GatehouseConfig): Promise<string> {
-  const [queue, up, cloud] = await Promise.all([
+  const [queue, up, cloud, broken] = await Promise.all([
     readQueue(env),
     upstreamUp(env, config.GATEHOUSE_OLLAMA, config.GATEHOUSE_CONNECT_TIMEOUT * 1000),
     engineCloud({ ollama: env.OLLAMA, address: config.GATEHOUSE_OLLAMA, timeoutMs: config.GATEHOUSE_CONNECT_TIMEOUT * 1000 }),
+    auditLedger(env)
+      .integrity()
+      .then((found) => (found ? 1 : 0))
+      .catch(() => null),
   ]);
   return exposition([
     renderSnapshot("gatehouse_build_info", "gauge", "Version of the running Gatehouse (always 1).", [
@@ -35,6 +40,13 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
     metrics.auditWriteFailures,
     metrics.queueWait,
     ...queueGauges(queue),
+    ...(broken === null
+      ? []
+      : [
+          renderSnapshot("gatehouse_audit_chain_broken", "gauge", "1 once the audit ledger found the database rolled back or rewritten behind its back (never clears).", [
+            { value: broken },
+          ]),
+        ]),
     renderSnapshot("gatehouse_upstream_up", "gauge", "Whether Ollama answered a short probe of /api/version (1) or not (0); cached a few seconds.", [
       { value: up ? 1 : 0 },
     ]),

@@ -205,14 +205,18 @@ async function verifyChain() {
   button.setAttribute("disabled", "");
   say(result, "Verifying the audit chain…");
   try {
-    /** @type {{ ok: boolean, checked: number, firstBad: { seq: number, kind: string | null, id: string | null, reason: string } | null }} */
+    /** @type {{ ok: boolean, checked: number, firstBad: { seq: number, kind: string | null, id: string | null, reason: string } | null, broken?: { reason: string, detectedAt: number } | null }} */
     const report = await api("GET", "/admin/api/audit/verify");
     if (report.ok) {
       say(result, `The audit chain is intact: ${formatNumber(report.checked)} records checked.`, "ok");
     } else {
       const bad = report.firstBad;
       const where = bad ? ` First problem at record #${bad.seq}${bad.id ? ` (${bad.id})` : ""}: ${bad.reason.replaceAll("_", " ")}.` : "";
-      say(result, `The audit chain does NOT verify after ${formatNumber(report.checked)} records.${where}`, "error");
+      // The ledger's own finding: the database was rolled back or rewritten behind its back (never clears).
+      const broken = report.broken
+        ? ` The database no longer holds what the audit ledger wrote (${report.broken.reason.replaceAll("_", " ")}, noticed ${new Date(report.broken.detectedAt).toISOString()}).`
+        : "";
+      say(result, `The audit chain does NOT verify after ${formatNumber(report.checked)} records.${where}${broken}`, "error");
     }
   } catch (error) {
     reportError(result, "Verifying the chain", error);

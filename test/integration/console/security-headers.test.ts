@@ -67,7 +67,7 @@ describe("security headers on errors (error)", () => {
     ["an unknown API path", "/api/nope", {}, 404],
     ["an unknown page", "/no-such-page", {}, 404],
     ["no credentials", "/account/api/me", {}, 401],
-    ["a malformed body", "/api/chat", { method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer x" }, body: "{" }, 400],
+    ["a malformed body with a bad key (credentials are checked first)", "/api/chat", { method: "POST", headers: { "Content-Type": "application/json", Authorization: "Bearer x" }, body: "{" }, 401],
     ["an unknown method on the API", "/admin/api/users", { method: "PUT" }, 401],
     ["an OpenAI-shaped refusal", "/v1/chat/completions", { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" }, 401],
     ["a refused stats query", "/admin/api/stats", {}, 401],

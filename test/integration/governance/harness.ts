@@ -51,7 +51,7 @@ export async function send(
     asPrincipal(principal),
     ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []),
     inspectRequest(route),
-    ...(route.group === "inference" ? [admit()] : []),
+    ...(route.group === "inference" ? [admit(route)] : []),
   ]));
   app.onError(renderError);
   const ctx = createExecutionContext();

@@ -28,7 +28,30 @@ describe("a user's admission decision", () => {
 
   test("no limits at all admits without headers", () => {
     const none = limits({ rpm: null, burst: null, concurrency: null });
-    expect(decide(emptyLimiterState(), none, now)).toEqual({ ok: true, bucket: null, rate: null });
+    expect(decide(emptyLimiterState(), none, now)).toEqual({ ok: true, bucket: null, rate: null, output: 0, held: 0 });
+  });
+
+  test("what running requests hold counts as spent: the output is cut to what is left, then refused", () => {
+    const quota = limits({ rpm: null, burst: null, concurrency: null, dailyTokens: 300 });
+    const need = { prompt: 20, output: 100 };
+    let state: LimiterState = { ...emptyLimiterState(), usage: charge(null, 50, now) };
+    const held: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const decision = decide(state, quota, now, need);
+      if (!decision.ok) throw new Error(`refused at ${i}`);
+      held.push(decision.held);
+      state = { ...state, reserved: { ...state.reserved, [`r${i}`]: decision.held } };
+    }
+    // 250 free: 120, 120, then 10 left, of which the prompt takes 20 — one output token still goes.
+    expect(held).toEqual([120, 120, 21]);
+    expect(decide(state, quota, now, need)).toMatchObject({ ok: false, code: "quota_exceeded", retryAfter: 1 });
+  });
+
+  test("without a quota the ceiling passes unchanged; embeddings reserve no output", () => {
+    const open = limits({ rpm: null, burst: null, concurrency: null });
+    expect(decide(emptyLimiterState(), open, now, { prompt: 7, output: 4096 })).toMatchObject({ ok: true, output: 4096, held: 4103 });
+    const quota = limits({ rpm: null, burst: null, concurrency: null, monthlyTokens: 10 });
+    expect(decide(emptyLimiterState(), quota, now, { prompt: 4, output: 0 })).toMatchObject({ ok: true, output: 0, held: 4 });
   });
 
   test("the usage report rolls windows and counts held slots", () => {

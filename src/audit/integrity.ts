@@ -1,0 +1,40 @@
+import { lastLink, linkAt } from "../db/audit-chain";
+import type { ChainHead } from "./group-commit";
+
+/**
+ * Rollback detection. The ledger keeps the head it last committed (the
+ * anchor) in its own Durable Object storage, apart from D1. An insider who
+ * restores an older copy of the database (hiding the newest records), or
+ * rewrites a record and re-hashes every later link, leaves a D1 chain that
+ * verifies on its own but no longer reaches the anchor: the link at the
+ * anchor's position is missing or has another hash. The ledger compares the
+ * two when it starts and before every write; a mismatch is kept as a
+ * "chain broken" state that no later write clears (src/audit/ledger.ts).
+ */
+
+export type BrokenReason = "rolled_back" | "rewritten";
+
+export interface ChainBroken {
+  reason: BrokenReason;
+  /** When the ledger noticed (ms epoch). */
+  detectedAt: number;
+  /** What the ledger expected (its anchor or its in-memory head). */
+  expected: ChainHead;
+  /** What D1 held instead (its last link; seq 0 when empty). */
+  found: ChainHead;
+}
+
+/**
+ * Checks D1 against `expected`: its link at expected.seq must carry
+ * expected.hash. Links beyond it are fine (a commit whose anchor update was
+ * lost to a crash). Returns the mismatch, or null.
+ */
+export async function checkAgainst(db: D1Database, expected: ChainHead, now = Date.now()): Promise<ChainBroken | null> {
+  if (expected.seq === 0) return null;
+  const last = await lastLink(db);
+  const found: ChainHead = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: "" };
+  if (found.seq < expected.seq) return { reason: "rolled_back", detectedAt: now, expected, found };
+  const atAnchor = found.seq === expected.seq ? last : await linkAt(db, expected.seq);
+  if (!atAnchor || atAnchor.hash !== expected.hash) return { reason: "rewritten", detectedAt: now, expected, found };
+  return null;
+}

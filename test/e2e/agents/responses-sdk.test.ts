@@ -90,9 +90,21 @@ describe("OpenAI Responses through Gatehouse (openai)", () => {
   });
 
   test("quota: tokens charged from the answers, then a 429", async () => {
-    for (let i = 0; i < 5; i++) await openai(quota.secret).responses.create(ask);
-    expect(await chargedAtLeast(gatehouse.url, quota.secret, 35)).toBe(35);
-    const refused = await openai(quota.secret).responses.create(ask).catch((e: unknown) => e);
+    // The 30-token day: each answer is charged from the engine's usage; once the
+    // day is used up (answers near the end are cut to what is left, since the
+    // output ceiling is reserved at admission) the next call is refused.
+    let refused: unknown;
+    let answered = 0;
+    for (let i = 0; i < 12 && refused === undefined; i++) {
+      await openai(quota.secret).responses.create(ask).then(
+        () => void answered++,
+        (error: unknown) => void (refused = error),
+      );
+    }
+    expect(answered).toBeGreaterThanOrEqual(3);
+    const charged = await chargedAtLeast(gatehouse.url, quota.secret, 30, 3_000);
+    expect(charged).toBeGreaterThanOrEqual(answered * 3); // at least every answer's prompt
+    expect(charged).toBeLessThanOrEqual(30 + 16); // the quota holds (only a last prompt may go over)
     expect(refused).toBeInstanceOf(OpenAI.RateLimitError);
     expect((refused as Error).message).toMatch(/quota/i);
   });

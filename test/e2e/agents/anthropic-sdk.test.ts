@@ -5,7 +5,7 @@ import { AdminClient } from "../helpers/accounts";
 import type { GatehouseProcess } from "../helpers/gatehouse-process";
 import { configureSimulator, resetSimulator } from "../helpers/simulator-process";
 import { startStack, stopStack } from "../helpers/stack";
-import { agentAccounts, chargedAtLeast, finishedEvent, generous, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
+import { agentAccounts, spendQuota, finishedEvent, generous, sawClosedEarly, seenRequests, type AgentAccounts } from "./helpers";
 
 /**
  * The official @anthropic-ai/sdk against POST /v1/messages through `npm start`:
@@ -140,16 +140,8 @@ describe("Anthropic Messages through Gatehouse (@anthropic-ai/sdk)", () => {
     // The 30-token day: each answer is charged from the engine's usage; once the
     // day is used up (answers near the end are cut to what is left, since the
     // output ceiling is reserved at admission) the next call is refused.
-    let refused: unknown;
-    let answered = 0;
-    for (let i = 0; i < 12 && refused === undefined; i++) {
-      await client(quota.secret).messages.create(ask).then(
-        () => void answered++,
-        (error: unknown) => void (refused = error),
-      );
-    }
+    const { answered, refused, charged } = await spendQuota(gatehouse.url, quota.secret, () => client(quota.secret).messages.create(ask));
     expect(answered).toBeGreaterThanOrEqual(3);
-    const charged = await chargedAtLeast(gatehouse.url, quota.secret, 30, 3_000);
     expect(charged).toBeGreaterThanOrEqual(answered * 3); // at least every answer's prompt
     expect(charged).toBeLessThanOrEqual(30 + 16); // the quota holds (only a last prompt may go over)
     expect(refused).toBeInstanceOf(Anthropic.RateLimitError);

@@ -83,3 +83,19 @@ export async function sawClosedEarly(simulator: OllamaSimulator, path: string, t
   }
   return false;
 }
+
+/**
+ * Calls until the quota refuses one (at most 12 calls): how many were answered,
+ * the refusal, and the tokens charged once the answers have settled.
+ */
+export async function spendQuota(baseUrl: string, key: string, call: () => Promise<unknown>): Promise<{ answered: number; refused: unknown; charged: number }> {
+  let refused: unknown;
+  let answered = 0;
+  for (let i = 0; i < 12 && refused === undefined; i++) {
+    await call().then(
+      () => void answered++,
+      (error: unknown) => void (refused = error),
+    );
+  }
+  return { answered, refused, charged: await chargedAtLeast(baseUrl, key, 30, 3_000) };
+}

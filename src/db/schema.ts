@@ -1,4 +1,5 @@
 import { integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { backendKinds, dataBoundaries } from "../backends/types";
 import { accountStatuses, captureModes, roles } from "../vocabulary";
 
 /**
@@ -32,6 +33,8 @@ export const users = sqliteTable("users", {
   sessionVersion: integer("session_version").notNull().default(1),
   limits: text("limits"),
   allowCloudModels: integer("allow_cloud_models", { mode: "boolean" }).notNull().default(false),
+  /** JSON array of data boundaries (src/backends/types.ts); NULL = from allowCloudModels (migrations/0018). */
+  boundaries: text("boundaries"),
   captureMode: text("capture_mode", { enum: captureModes }),
   lastExportAt: integer("last_export_at"),
   createdAt: integer("created_at").notNull(),
@@ -98,6 +101,11 @@ export const auditEvents = sqliteTable("audit_events", {
   sealedSeq: integer("sealed_seq"),
   /** The name asked for when an alias mapped it to `model` (migrations/0004_add_requested_model.sql). */
   requestedModel: text("requested_model"),
+  /** The backend that answered, the model it served, the backends tried first (JSON), the cost in micro-dollars (migrations/0018). */
+  backend: text("backend"),
+  servedModel: text("served_model"),
+  failover: text("failover"),
+  costMicros: integer("cost_micros"),
 });
 
 /** Prompt/response text in pieces that fit hosted D1's 1 MB row limit. */
@@ -134,6 +142,30 @@ export const auditChain = sqliteTable("audit_chain", {
   prevHash: text("prev_hash").notNull(),
   hash: text("hash").notNull(),
   sealedAt: integer("sealed_at").notNull(),
+});
+
+/**
+ * The backend catalog (migrations/0018_create_backends.sql, src/backends/).
+ * The built-in `local` backend (GATEHOUSE_OLLAMA) is not a row.
+ */
+export const backends = sqliteTable("backends", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull().unique(),
+  kind: text("kind", { enum: backendKinds }).notNull(),
+  url: text("url").notNull(),
+  /** AES-GCM ciphertext under a key that is not in D1 (src/backends/); never listed. */
+  credentialCiphertext: text("credential_ciphertext"),
+  slots: integer("slots").notNull().default(1),
+  priority: integer("priority").notNull().default(0),
+  enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+  boundary: text("boundary", { enum: dataBoundaries }).notNull(),
+  /** JSON array: a fixed model list; NULL = discovered. */
+  models: text("models"),
+  /** JSON {"inputPerMTok","outputPerMTok"} in dollars; NULL = free. */
+  prices: text("prices"),
+  source: text("source", { enum: ["api", "file"] }).notNull().default("api"),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
 });
 
 // Sensitive data (issue 17): its tables are in ./sensitive-schema.ts, which

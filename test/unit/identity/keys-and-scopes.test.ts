@@ -69,7 +69,7 @@ describe("key scopes only narrow", () => {
 describe("the principal's limits", () => {
   const row = (limits: string | null): UserRow => ({
     id: "u1", username: "ana", email: null, role: "user", status: "active", passwordHash: null, mustChangePassword: false,
-    sessionVersion: 1, limits, allowCloudModels: false, captureMode: null, lastExportAt: null, createdAt: 0, updatedAt: 0,
+    sessionVersion: 1, limits, allowCloudModels: false, boundaries: null, captureMode: null, lastExportAt: null, createdAt: 0, updatedAt: 0,
   });
   const configured = configuredDefaultLimits(parseConfig({ GATEHOUSE_DEFAULT_RPM: "77" }));
 

@@ -1,4 +1,6 @@
 import type { AuditLedger } from "./audit/ledger";
+import type { Served } from "./backends/dispatch";
+import type { Routed } from "./backends/routing";
 import type { AttemptCounter } from "./auth/attempt-counter";
 import type { BodyEdits } from "./body/edits";
 import type { OutgoingBody, ReceivedJson } from "./body/received";
@@ -58,6 +60,10 @@ export interface Variables {
   hideUsageChunk: boolean;
   /** What admit holds against the user's quota for this request (src/governance/reservation.ts); set by admit. */
   reservation?: Reservation;
+  /** Which backends may serve it and the model name they get; set by the routing step (src/backends/route-step.ts). */
+  routing: Routed;
+  /** The backend the request was sent to (and those tried first); set when it is sent. */
+  served?: Served;
   /** When the request arrived (ms epoch), for latency and time to first byte. */
   receivedAt: number;
   /** What the sensitive-data screen left for the audit record: redacted prompt and answer (src/sensitive/). */

@@ -8,6 +8,12 @@ export interface PlainBindings {
   DB: D1Database;
   /** Ollama on the inference box, reached only through this service binding. */
   OLLAMA: Fetcher;
+  /**
+   * Every other backend of the catalog (src/backends/outbound.ts builds each
+   * URL from the catalog's base URL): a workerd network service, loopback
+   * included for engines on this box.
+   */
+  ENGINES: Fetcher;
   /** The console's static pages (public/). */
   ASSETS: Fetcher;
   /** Signs session JWTs; a secret binding, generated into GATEHOUSE_DATA when not given. */

@@ -27,6 +27,8 @@ export default defineConfig({
             miniflare: {
               serviceBindings: {
                 OLLAMA: { external: { address: `127.0.0.1:${inject<number>("ollamaPort")}`, http: {} } },
+                // The catalog's other backends, as scripts/lib/workerd-config.ts declares them (simulators listen on loopback).
+                ENGINES: { network: { allow: ["public", "private", "local"] } },
               },
               bindings: {
                 GATEHOUSE_OLLAMA: `127.0.0.1:${inject<number>("ollamaPort")}`,

@@ -23,6 +23,9 @@ import type { ServeSettings } from "./settings";
  *   wrapper in front of Miniflare's D1 Durable Object (its database.worker.js,
  *   a SQLite file under GATEHOUSE_DATA/d1), the same on-disk layout;
  * - OLLAMA, the external service at GATEHOUSE_OLLAMA;
+ * - ENGINES, a network service for the catalog's other backends (public,
+ *   private and loopback addresses: engines on this box too); the worker
+ *   builds every URL it sends there from the catalog (src/backends/outbound.ts);
  * - ASSETS, the console's files (scripts/workerd/console-assets.ts over a
  *   read-only disk service on public/);
  * - settings and the session secret as text bindings;
@@ -32,6 +35,9 @@ import type { ServeSettings } from "./settings";
 /** Must match wrangler.toml: the date and flags the worker is written for (and tested under). */
 export const compatibilityDate = "2026-07-30";
 export const compatibilityFlags = ["nodejs_compat", "enable_request_signal"];
+
+/** What catalog URLs may name (workerd's network names): other boxes, providers, and engines on this box. */
+export const engineAddresses = ["public", "private", "local"] as const;
 
 export interface ConfigInput {
   settings: ServeSettings;
@@ -49,6 +55,7 @@ function gatewayBindings({ settings, sessionSecret }: ConfigInput): CapnpValue[]
   return [
     { name: "DB", wrapped: { moduleName: "cloudflare-internal:d1-api", innerBindings: [{ name: "fetcher", service: "d1-entry" }] } },
     { name: "OLLAMA", service: "ollama" },
+    { name: "ENGINES", service: "engines" },
     { name: "ASSETS", service: "console-assets" },
     ...durableObjectClasses.map(({ binding, className }) => ({ name: binding, durableObjectNamespace: { className } })),
     text("SESSION_SECRET", sessionSecret),
@@ -93,6 +100,7 @@ function services(input: ConfigInput): CapnpValue[] {
     },
     { name: "d1-storage", disk: { path: join(settings.dataDir, "d1"), writable: true } },
     { name: "ollama", external: { address: settings.worker.GATEHOUSE_OLLAMA, http: {} } },
+    { name: "engines", network: { allow: [...engineAddresses], tlsOptions: { trustBrowserCas: true } } },
     {
       name: "console-assets",
       worker: {

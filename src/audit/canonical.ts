@@ -45,6 +45,11 @@ export interface SealedEvent {
   count: number;
   /** The name asked for when an alias mapped it to `model`; absent or null otherwise. */
   requestedModel?: string | null;
+  /** The backend that answered, the model it served, the backends tried first (JSON array), the cost in micro-dollars; absent or null when unknown. */
+  backend?: string | null;
+  servedModel?: string | null;
+  failover?: string | null;
+  costMicros?: number | null;
 }
 
 /** The sealed fields of an admin action (admin_actions minus seq). */
@@ -72,6 +77,9 @@ export function encodeEvent(e: SealedEvent): string {
   ];
   // Appended only when set, so every record sealed before the flag existed hashes as it did.
   if (e.tokensEstimated === true) fields.push("tokens:estimated");
+  // The same for where it was served (issue 16): records from before the catalog, and refusals, hash unchanged.
+  const served = [e.backend ?? null, e.servedModel ?? null, e.failover ?? null, e.costMicros ?? null];
+  if (served.some((value) => value !== null)) fields.push(["served/v1", ...served]);
   return JSON.stringify(fields);
 }
 
@@ -111,5 +119,6 @@ export function sealedEventOf<T extends SealedEvent>(row: T): SealedEvent {
     completionTokens: row.completionTokens, tokensEstimated: Boolean(row.tokensEstimated), bytesOut: row.bytesOut, responseSha256: row.responseSha256,
     responseBytes: row.responseBytes, finishedAt: row.finishedAt, count: row.count,
     requestedModel: row.requestedModel ?? null,
+    backend: row.backend ?? null, servedModel: row.servedModel ?? null, failover: row.failover ?? null, costMicros: row.costMicros ?? null,
   };
 }

@@ -1,4 +1,6 @@
 import type { Context, MiddlewareHandler } from "hono";
+import type { Served } from "../backends/dispatch";
+import { costMicros } from "../backends/types";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import type { EventCompletion } from "../db/audit-events";
@@ -72,17 +74,17 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
       throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
     }
     c.set("auditStarted", true);
-    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result, sensitive?.storedAnswer, seal)));
+    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result, () => servedColumns(c.var.served, result), sensitive?.storedAnswer, seal)));
     await next();
   };
 }
 
 async function completeRecord(
-  ledger: ReturnType<typeof auditLedger>, id: string, mode: CaptureMode, result: ExchangeResult,
+  ledger: ReturnType<typeof auditLedger>, id: string, mode: CaptureMode, result: ExchangeResult, served: () => ServedColumns,
   screen?: (text: string) => Promise<string>, seal?: (text: string) => Promise<string>,
 ): Promise<void> {
   const response = await capture(mode, screen ? await screen(result.responseText) : result.responseText, seal);
-  const completion = completionOf(result, response);
+  const completion = { ...completionOf(result, response), ...served() };
   // One retry: the ledger may be restarting. If both fail the record stays open and is
   // finished as interrupted at the next start; the failure is logged by the settlement.
   try {
@@ -90,6 +92,20 @@ async function completeRecord(
   } catch {
     await ledger.complete(id, completion, response.text);
   }
+}
+
+type ServedColumns = Pick<EventCompletion, "backend" | "servedModel" | "failover" | "costMicros">;
+
+/** Where the request was sent (issue 16): the backend, the model it was sent, those tried first, and the cost at its prices. */
+export function servedColumns(served: Served | undefined, result: Pick<ExchangeResult, "usage">): ServedColumns {
+  if (!served) return {};
+  const usage = result.usage;
+  return {
+    backend: served.backend.name,
+    servedModel: served.model,
+    failover: served.tried.length > 0 ? JSON.stringify(served.tried) : null,
+    costMicros: usage ? costMicros(served.backend.prices, usage.promptTokens, usage.completionTokens) : null,
+  };
 }
 
 export function completionOf(result: ExchangeResult, response: { sha256: string | null; bytes: number | null }, now = Date.now()): EventCompletion {

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, gte, isNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
+import { and, desc, eq, gt, gte, isNotNull, isNull, lt, lte, ne, or, sql, type SQL } from "drizzle-orm";
 import { drizzle, type DrizzleD1Database } from "drizzle-orm/d1";
 import { auditEvents, users } from "./schema";
 
@@ -14,7 +14,7 @@ export type Db = DrizzleD1Database;
 export type EventCompletion = Pick<
   AuditEventRow,
   "status" | "outcome" | "code" | "latencyMs" | "ttfbMs" | "promptTokens" | "completionTokens" | "bytesOut" | "responseSha256" | "responseBytes" | "finishedAt"
-> & { tokensEstimated?: boolean };
+> & { tokensEstimated?: boolean } & Partial<Pick<AuditEventRow, "backend" | "servedModel" | "failover" | "costMicros">>;
 
 export function insertEvent(d: Db, row: NewAuditEvent) {
   return d.insert(auditEvents).values(row);
@@ -144,4 +144,14 @@ export async function hasUnexportedEvents(db: D1Database, userId: string, lastEx
     .limit(1)
     .get();
   return row !== undefined;
+}
+
+/** Micro-dollars a user's requests cost since `since` (ms epoch): the monthly spending limit's measure. */
+export async function costSince(db: D1Database, userId: string, since: number): Promise<number> {
+  const row = await drizzle(db)
+    .select({ total: sql<number | null>`sum(${auditEvents.costMicros})` })
+    .from(auditEvents)
+    .where(and(eq(auditEvents.userId, userId), gte(auditEvents.startedAt, since), isNotNull(auditEvents.costMicros)))
+    .get();
+  return Number(row?.total ?? 0);
 }

@@ -10,6 +10,7 @@ export function outcomeOf(error: Error | undefined, status: number): Outcome {
       case "too_many_attempts":
         return "rate_limited";
       case "quota_exceeded":
+      case "budget_exceeded":
         return "quota_exceeded";
       case "overloaded":
       case "limiter_unavailable":

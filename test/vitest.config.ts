@@ -40,6 +40,9 @@ export default defineConfig({
                 GATEHOUSE_MAX_QUEUE: "16",
                 GATEHOUSE_QUEUE_TIMEOUT: "4",
                 TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
+                // The other simulators (test/integration/setup/ollama-simulator.ts): a second box, and a sentinel nothing may reach.
+                TEST_SECOND_BOX: `127.0.0.1:${inject<number>("secondBoxPort")}`,
+                TEST_SENTINEL: `127.0.0.1:${inject<number>("sentinelPort")}`,
               },
             },
           })),

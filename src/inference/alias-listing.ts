@@ -5,7 +5,8 @@ import type { Alias } from "./aliases";
 import { canonicalModel } from "./model-names";
 import { modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
-import { callOllama } from "./upstream";
+import { runtimeCatalog } from "../backends/catalog";
+import { callBackend, outboundOf } from "../backends/outbound";
 
 type Entry = Record<string, unknown>;
 
@@ -33,11 +34,9 @@ export function aliasEntries(listing: Listing, aliases: readonly Alias[], all: E
 
 /** GET /v1/models/:id for an alias: the target's model object under the alias's id, as the listing shows it. */
 export async function aliasedModel(c: Context<AppEnv>, alias: string, target: string): Promise<Response> {
-  const config = c.var.config;
-  const upstream = await callOllama(
-    { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
-    { method: "GET", path: `/v1/models/${encodeURIComponent(target)}`, signal: c.req.raw.signal },
-  );
+  const catalog = await runtimeCatalog(c.env.DB, c.var.config);
+  const path = `/v1/models/${encodeURIComponent(target)}`;
+  const upstream = await callBackend(outboundOf(c.env, c.var.config), catalog.local, { method: "GET", path, signal: c.req.raw.signal });
   if (!upstream.ok) {
     return new Response(upstream.body, { status: upstream.status, headers: { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json" } });
   }

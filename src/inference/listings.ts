@@ -6,7 +6,9 @@ import { loadAliases } from "./aliases";
 import { isRemoteEntry } from "./engine-facts";
 import { modelAllowed } from "./model-policy";
 import type { Listing } from "./route-table";
-import { callOllama } from "./upstream";
+import { runtimeCatalog } from "../backends/catalog";
+import { catalogEntries } from "../backends/listing-entries";
+import { callBackend, outboundOf } from "../backends/outbound";
 
 /**
  * Model listings answer with only the models the caller may use, so a
@@ -55,11 +57,8 @@ export function filterListing(listing: Listing, body: unknown, allowed: (name: s
 }
 
 export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, listing: Listing): Promise<Response> {
-  const config = c.var.config;
-  const upstream = await callOllama(
-    { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
-    { method: "GET", path: upstreamPath, signal: c.req.raw.signal },
-  );
+  const catalog = await runtimeCatalog(c.env.DB, c.var.config);
+  const upstream = await callBackend(outboundOf(c.env, c.var.config), catalog.local, { method: "GET", path: upstreamPath, signal: c.req.raw.signal });
   if (!upstream.ok) {
     const headers = { "Content-Type": upstream.headers.get("Content-Type") ?? "application/json", "X-Request-Id": c.var.requestId };
     return new Response(upstream.body, { status: upstream.status, headers });
@@ -72,5 +71,6 @@ export async function filteredListing(c: Context<AppEnv>, upstreamPath: string, 
   const list = shapes[listing].list;
   const kept = answer[list] as Json[];
   const nameOf = (entry: Json) => String(entry.id ?? entry.name ?? entry.model ?? "");
-  return c.json({ ...answer, [list]: [...kept, ...aliasEntries(listing, await loadAliases(c.env.DB), kept, principal, nameOf)] });
+  const aliases = aliasEntries(listing, await loadAliases(c.env.DB), kept, principal, nameOf);
+  return c.json({ ...answer, [list]: [...kept, ...aliases, ...(await catalogEntries(c, listing))] });
 }

@@ -3,6 +3,7 @@ import { Hono, type MiddlewareHandler } from "hono";
 import type { Principal } from "../../../src/auth/principal";
 import type { AppEnv, Bindings } from "../../../src/env";
 import { defaultLimits, type Limits } from "../../../src/governance/limits";
+import { routeRequest } from "../../../src/backends/route-step";
 import { inspectRequest } from "../../../src/inference/inspect";
 import { inferenceRoutes } from "../../../src/inference/routes";
 import { admit } from "../../../src/middleware/admit";
@@ -51,6 +52,7 @@ export async function send(
     asPrincipal(principal),
     ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []),
     inspectRequest(route),
+    routeRequest(route),
     ...(route.group === "inference" ? [admit(route)] : []),
   ]));
   app.onError(renderError);

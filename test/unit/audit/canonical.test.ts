@@ -55,3 +55,19 @@ describe("canonical encoding", () => {
     expect(await linkHash(1, genesisHash, "3".repeat(64))).not.toBe(hash);
   });
 });
+
+describe("where a request was served (issue 16) in the canonical form", () => {
+  test("records without a backend encode exactly as before", () => {
+    const before = encodeEvent(event);
+    expect(encodeEvent({ ...event, backend: null, servedModel: null, failover: null, costMicros: null })).toBe(before);
+  });
+
+  test("each served field, once set, is covered", async () => {
+    const served = { ...event, backend: "box2", servedModel: "llama3", failover: '["box1"]', costMicros: 1234 };
+    const base = await eventContentHash(served);
+    for (const change of [{ backend: "box1" }, { servedModel: "qwen" }, { failover: null }, { costMicros: 1235 }]) {
+      expect(await eventContentHash({ ...served, ...change })).not.toBe(base);
+    }
+    expect(JSON.parse(encodeEvent(served)).at(-1)).toEqual(["served/v1", "box2", "llama3", '["box1"]', 1234]);
+  });
+});

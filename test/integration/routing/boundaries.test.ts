@@ -1,0 +1,111 @@
+import { env } from "cloudflare:test";
+import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { errorOf } from "../../helpers/error-shape";
+import { everyAuditCell } from "../audit/helpers";
+import { postJson } from "../helpers/gateway";
+import { seedKey, seedUser } from "../identity/helpers";
+import { addBackend, addSimModel, bearer, box, clearBackends, finishedRecord, local, secondBox } from "./helpers";
+
+/**
+ * A cloud backend (the second simulator, spoken to as an OpenAI-compatible
+ * provider or as Anthropic): who may reach it, what it is sent, what it costs,
+ * and where its key never shows.
+ */
+
+const providerKey = "sk-provider-secret-0123456789abcdef";
+const cloudModel = "gpt-sim:latest";
+
+// Later files expect no catalog rows (an install as before the catalog).
+afterAll(clearBackends);
+
+beforeEach(async () => {
+  await clearBackends();
+  await Promise.all([local().reset(), box().reset()]);
+  await addSimModel(secondBox(), cloudModel);
+});
+
+async function caller(boundaries: string[] | null) {
+  const user = await seedUser();
+  if (boundaries?.includes("cloud")) await env.DB.prepare("UPDATE users SET allow_cloud_models = 1 WHERE id = ?").bind(user.id).run();
+  if (boundaries) await env.DB.prepare("UPDATE users SET boundaries = ? WHERE id = ?").bind(JSON.stringify(boundaries), user.id).run();
+  return { user, key: await seedKey(user.id) };
+}
+
+const openAiChat = (model: string) => ({ model, messages: [{ role: "user", content: "one two three" }] });
+
+async function cloudBackend(): Promise<void> {
+  await addBackend({
+    name: "cloudy", kind: "openai", url: `http://${secondBox()}/v1`, boundary: "cloud", credential: providerKey,
+    models: [cloudModel], prices: { inputPerMTok: 3, outputPerMTok: 15 },
+  });
+}
+
+describe("data boundaries are permissions", () => {
+  test("a user without the cloud grant is refused (403 boundary_not_allowed) and nothing is sent", async () => {
+    await cloudBackend();
+    const { key } = await caller(null);
+    for (const model of [cloudModel, `cloudy/${cloudModel}`]) {
+      const response = await postJson("/v1/chat/completions", openAiChat(model), bearer(key.secret));
+      expect(response.status).toBe(403);
+      expect(errorOf(await response.json()).code).toBe("boundary_not_allowed");
+    }
+    expect((await box().log()).requests).toHaveLength(0);
+    expect((await local().log()).requests).toHaveLength(0);
+  });
+
+  test("granted, the request reaches the provider with its key, in the provider's own terms", async () => {
+    await cloudBackend();
+    const { key } = await caller(["local", "cloud"]);
+    const response = await postJson("/v1/chat/completions", openAiChat(cloudModel), { ...bearer(key.secret), "OpenAI-Organization": "org-client", Cookie: "a=b" });
+    expect(response.status).toBe(200);
+    const [sent] = (await box().log()).requests;
+    expect(sent!.path).toBe("/v1/chat/completions");
+    expect(sent!.headers.authorization).toBe(`Bearer ${providerKey}`);
+    expect(sent!.headers.cookie).toBeUndefined();
+    expect(sent!.headers["openai-organization"]).toBeUndefined();
+  });
+
+  test("cost is recorded from the backend's prices and the tokens it reported", async () => {
+    await cloudBackend();
+    const { key } = await caller(["local", "cloud"]);
+    const response = await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret));
+    const answer = await response.json<{ usage: { prompt_tokens: number; completion_tokens: number } }>();
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(answer.usage.prompt_tokens).toBeGreaterThan(0);
+    expect(row).toMatchObject({
+      backend: "cloudy", served_model: cloudModel,
+      cost_micros: answer.usage.prompt_tokens * 3 + answer.usage.completion_tokens * 15,
+    });
+  });
+
+  test("an Anthropic backend gets x-api-key and anthropic-version, and no Authorization", async () => {
+    await addBackend({ name: "claude", kind: "anthropic", url: `http://${secondBox()}`, boundary: "cloud", credential: providerKey, models: [cloudModel] });
+    const { key } = await caller(["local", "cloud"]);
+    const response = await postJson("/v1/messages", { model: cloudModel, max_tokens: 50, messages: [{ role: "user", content: "hi" }] }, bearer(key.secret));
+    expect(response.status).toBe(200);
+    const [sent] = (await box().log()).requests;
+    expect(sent!.headers["x-api-key"]).toBe(providerKey);
+    expect(sent!.headers["anthropic-version"]).toBe("2023-06-01");
+    expect(sent!.headers.authorization).toBeUndefined();
+  });
+
+  test("the provider key is never in D1 in clear, in the audit, or in an error", async () => {
+    await cloudBackend();
+    const { key } = await caller(["local", "cloud"]);
+    await (await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret))).text();
+    await box().configure({ status: 500 });
+    const failed = await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret));
+    expect(await failed.text()).not.toContain(providerKey);
+    await box().configure({ status: 302, location: "http://127.0.0.1:9/" });
+    const redirected = await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret));
+    expect(redirected.status).toBe(502);
+    expect(await redirected.text()).not.toContain(providerKey);
+    await finishedRecord(redirected.headers.get("x-request-id")!);
+    const tables = (await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_%' ESCAPE '\\' AND name NOT LIKE 'sqlite%'").all<{ name: string }>()).results;
+    for (const { name } of tables) {
+      const dump = JSON.stringify((await env.DB.prepare(`SELECT * FROM "${name}"`).all()).results);
+      expect(dump, name).not.toContain(providerKey);
+    }
+    expect(await everyAuditCell()).not.toContain(providerKey);
+  });
+});

@@ -1,0 +1,116 @@
+import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { gateway, ndjson, postJson } from "../helpers/gateway";
+import { seedKey, seedUser } from "../identity/helpers";
+import { addBackend, bearer, box, chat, clearBackends, finishedRecord, local, secondBox } from "./helpers";
+
+/**
+ * Two boxes: `local` (GATEHOUSE_OLLAMA) and a second simulator in the
+ * catalog. Which one answers, when the request moves to the other, and when
+ * it must not.
+ */
+
+// Later files expect no catalog rows (an install as before the catalog).
+afterAll(clearBackends);
+
+beforeEach(async () => {
+  await clearBackends();
+  await Promise.all([local().reset(), box().reset()]);
+});
+
+async function caller() {
+  const user = await seedUser();
+  return { user, key: await seedKey(user.id) };
+}
+
+const chats = async (sim: ReturnType<typeof box>) => (await sim.log()).requests.filter((request) => request.path === "/api/chat");
+
+describe("priority and failover between two boxes", () => {
+  test("the backend of higher priority that has the model answers; local is not asked", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, models: ["llama3.2:latest"] });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("llama3.2:latest"), bearer(key.secret));
+    expect(response.status).toBe(200);
+    expect(await chats(box())).toHaveLength(1);
+    expect(await chats(local())).toHaveLength(0);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "box2", served_model: "llama3.2:latest", failover: null, cost_micros: null, outcome: "ok" });
+  });
+
+  test("a box that answers 5xx before any byte: the next candidate answers, and the record names both", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, models: ["llama3.2:latest"] });
+    await box().configure({ status: 500 });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("llama3.2:latest"), bearer(key.secret));
+    expect(response.status).toBe(200);
+    expect(await chats(box())).toHaveLength(1);
+    expect(await chats(local())).toHaveLength(1);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "local", failover: '["box2"]', outcome: "ok" });
+  });
+
+  test("a box that cannot be reached: the next candidate answers", async () => {
+    // Port 9 (discard) on loopback: nothing listens, the connection is refused.
+    await addBackend({ name: "gone", url: "http://127.0.0.1:9", priority: 10, models: ["llama3.2:latest"] });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("llama3.2:latest"), bearer(key.secret));
+    expect(response.status).toBe(200);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "local", failover: '["gone"]' });
+  });
+
+  test("a 4xx is the client's: passed back, never tried elsewhere", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, models: ["llama3.2:latest"] });
+    await box().configure({ status: 400, errorBody: { error: "bad request from the engine" } });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("llama3.2:latest"), bearer(key.secret));
+    expect(response.status).toBe(400);
+    expect(await chats(local())).toHaveLength(0);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "box2", failover: null });
+  });
+
+  test("no failover once the first byte went out: a stream cut short stays cut", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, models: ["llama3.2:latest"] });
+    await box().configure({ chunkCount: 6, dieAfterChunks: 2 });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("llama3.2:latest", "stream it", true), bearer(key.secret));
+    expect(response.status).toBe(200);
+    const lines = await ndjson(response);
+    expect(lines.some((line) => line.done === true && line.done_reason !== undefined && line.error === undefined)).toBe(false);
+    expect(await chats(local())).toHaveLength(0);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "box2", failover: null });
+  });
+
+  test("an explicit backend/model goes to that backend, which gets the model's own name", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: -5, models: ["qwen2.5:0.5b"] });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("box2/qwen2.5:0.5b"), bearer(key.secret));
+    expect(response.status).toBe(200);
+    const sent = await chats(box());
+    expect(sent).toHaveLength(1);
+    expect((sent[0]!.body as { model: string }).model).toBe("qwen2.5:0.5b");
+    expect(await chats(local())).toHaveLength(0);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "box2", served_model: "qwen2.5:0.5b", model: "box2/qwen2.5:0.5b" });
+  });
+
+  test("a disabled backend is never sent anything", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, enabled: false, models: ["llama3.2:latest"] });
+    const { key } = await caller();
+    expect((await postJson("/api/chat", chat("llama3.2:latest"), bearer(key.secret))).status).toBe(200);
+    expect((await postJson("/api/chat", chat("box2/llama3.2:latest"), bearer(key.secret))).status).toBe(404);
+    expect((await box().log()).requests).toHaveLength(0);
+  });
+
+  test("listings name the other backends' models as backend/model", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10 });
+    const { key } = await caller();
+    const tags = await (await gateway("/api/tags", { headers: bearer(key.secret) })).json<{ models: { name: string }[] }>();
+    const names = tags.models.map((model) => model.name);
+    expect(names).toContain("llama3.2:latest");
+    expect(names).toContain("box2/llama3.2:latest");
+    const openai = await (await gateway("/v1/models", { headers: bearer(key.secret) })).json<{ data: { id: string; owned_by: string }[] }>();
+    expect(openai.data.find((model) => model.id === "box2/qwen2.5:0.5b")).toEqual({ id: "box2/qwen2.5:0.5b", object: "model", created: 0, owned_by: "box2" });
+  });
+});

@@ -1,6 +1,5 @@
 import type { AuditLedger } from "./audit/ledger";
-import type { Served } from "./backends/dispatch";
-import type { Routed } from "./backends/routing";
+import type { Routed, Served } from "./backends/routing";
 import type { AttemptCounter } from "./auth/attempt-counter";
 import type { BodyEdits } from "./body/edits";
 import type { OutgoingBody, ReceivedJson } from "./body/received";

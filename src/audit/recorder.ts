@@ -1,5 +1,5 @@
 import type { Context, MiddlewareHandler } from "hono";
-import type { Served } from "../backends/dispatch";
+import type { Served } from "../backends/routing";
 import { costMicros } from "../backends/types";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";

@@ -4,7 +4,6 @@ import { GatehouseError } from "../errors";
 import type { UpstreamCall } from "../inference/upstream";
 import type { RouteSpec } from "../inference/route-table";
 import { exchangeFor } from "../translate/exchange";
-import type { RuntimeBackend } from "./catalog";
 import { callBackend, outboundOf } from "./outbound";
 
 /**
@@ -17,14 +16,6 @@ import { callBackend, outboundOf } from "./outbound";
  * Each backend gets the request in its own dialect (src/translate/exchange.ts);
  * the answer comes back in the route's.
  */
-
-export interface Served {
-  backend: RuntimeBackend;
-  /** The model name the backend was sent. */
-  model: string | null;
-  /** Backends tried before it, in order. */
-  tried: string[];
-}
 
 export async function dispatch(c: Context<AppEnv>, route: Pick<RouteSpec, "method" | "upstreamPath" | "dialect">, call: UpstreamCall): Promise<Response> {
   const routing = c.var.routing;

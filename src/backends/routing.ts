@@ -32,6 +32,15 @@ export interface Routed {
   cloudBound: boolean;
 }
 
+/** Where a request was sent (src/backends/dispatch.ts), for the audit record. */
+export interface Served {
+  backend: RuntimeBackend;
+  /** The model name the backend was sent. */
+  model: string | null;
+  /** Backends tried before it, in order. */
+  tried: string[];
+}
+
 export interface RouteInput {
   catalog: RuntimeCatalog;
   model: string | null;

@@ -16,6 +16,8 @@ export const csvColumns = [
   "method", "endpoint", "model", "stream", "capture_mode", "status", "outcome", "code", "count", "latency_ms",
   "ttfb_ms", "prompt_tokens", "completion_tokens", "bytes_out", "prompt_sha256", "prompt_bytes",
   "response_sha256", "response_bytes", "prompt", "response",
+  // Where it was served (issue 16), after the older columns so their positions stay.
+  "backend", "served_model", "failover", "cost_micros",
 ] as const;
 
 const pageSize = 200;
@@ -32,6 +34,7 @@ export function csvValues(e: EventWithUser, text: { prompt: string | null; respo
     e.method, e.endpoint, e.model, e.stream, e.captureMode, e.status, e.outcome, e.code, e.count, e.latencyMs,
     e.ttfbMs, e.promptTokens, e.completionTokens, e.bytesOut, e.promptSha256, e.promptBytes,
     e.responseSha256, e.responseBytes, text?.prompt ?? null, text?.response ?? null,
+    e.backend, e.servedModel, e.failover, e.costMicros,
   ];
 }
 

@@ -33,7 +33,23 @@ export function eventView(e: EventWithUser) {
     prompt: e.promptSha256 === null ? null : { sha256: e.promptSha256, bytes: e.promptBytes },
     response: e.responseSha256 === null ? null : { sha256: e.responseSha256, bytes: e.responseBytes },
     sealed: e.sealedSeq !== null,
+    // Where it was served (issue 16): null for records from before the catalog and for refusals.
+    backend: e.backend,
+    servedModel: e.servedModel,
+    failover: failoverOf(e.failover),
+    costMicros: e.costMicros,
   };
+}
+
+/** The backends tried first, as stored (a JSON array of names written by the recorder). */
+function failoverOf(stored: string | null): string[] | null {
+  if (stored === null) return null;
+  try {
+    const names: unknown = JSON.parse(stored);
+    return Array.isArray(names) ? names.filter((name): name is string => typeof name === "string") : null;
+  } catch {
+    return null;
+  }
 }
 
 export function adminActionView(a: AdminActionRow) {

@@ -13,7 +13,8 @@ import type { DataBoundary } from "./types";
  *    backend alone, sent the name without the prefix. Otherwise the whole
  *    string stays a model name (Ollama's names have slashes too).
  * 2. (Aliases were resolved by inspect; a target may itself be `backend/model`.)
- * 3. The key's pinned backends, if it pins any, narrow what follows.
+ * 3. The key's pinned backends, if it pins any, narrow what follows, tried in
+ *    the key's order.
  * 4. The enabled backends that serve the model, within the caller's data
  *    boundaries, highest priority first. Only beyond them: 403
  *    boundary_not_allowed, nothing sent.
@@ -88,7 +89,8 @@ export async function routeModel(input: RouteInput): Promise<Routed> {
   const serves = await Promise.all(catalog.backends.map((backend) => input.serves(backend, model)));
   const serving = catalog.backends.filter((_, index) => serves[index]);
   const within = serving.filter((backend) => crossable(backend, model));
-  const candidates = within.filter(pinnedOk);
+  // A key's pinned backends are tried in the order it names them; otherwise by priority.
+  const candidates = pinned === null ? within : within.filter(pinnedOk).sort((a, b) => pinned.indexOf(a.name) - pinned.indexOf(b.name));
   if (candidates.length > 0) return { candidates, model, cloudBound: candidates.some((backend) => boundaryOf(backend, model) === "cloud") };
   if (within.length > 0) throw new GatehouseError("forbidden", { message: "Your key is pinned to backends that do not serve this model." });
   if (serving.length > 0 || (named !== undefined && !crossable(named, bare))) {

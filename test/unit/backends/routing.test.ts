@@ -86,6 +86,8 @@ describe("routing: which backends may serve a request", () => {
 
   test("a key's pinned backends narrow the candidates", async () => {
     expect(names((await routeModel(input("llama3", { pinned: ["local"] }))).candidates)).toEqual(["local"]);
+    // In the key's order, not by priority.
+    expect(names((await routeModel(input("llama3", { pinned: ["local", "box2"] }))).candidates)).toEqual(["local", "box2"]);
     expect(await refusal(routeModel(input("qwen", { pinned: ["local"] })))).toBe("forbidden");
     // An explicit prefix outside the pinned set is not a prefix.
     expect((await routeModel(input("box2/qwen", { pinned: ["local"] }))).model).toBe("box2/qwen");

@@ -4,10 +4,10 @@ import type { AppEnv } from "../env";
 import { assertWithinBudget } from "../governance/budget";
 import { reviseForwardedBody } from "../inference/inspect";
 import type { RouteSpec } from "../inference/route-table";
-import { runtimeCatalog } from "./catalog";
+import { runtimeCatalog, type RuntimeBackend } from "./catalog";
 import { servesModel } from "./discovery";
 import { outboundOf } from "./outbound";
-import { boundariesOf, localRoute, pinnedOf, routeModel } from "./routing";
+import { boundariesOf, localRoute, pinnedOf, routeModel, type Routed } from "./routing";
 
 /**
  * The routing step (after inspect and the sensitive-data screen, before
@@ -23,16 +23,18 @@ export function routeRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
   return async function routeRequest(c, next) {
     const catalog = await runtimeCatalog(c.env.DB, c.var.config);
     const principal = c.var.principal;
+    const model = c.var.model ?? null;
+    let routing: Routed;
     if (catalog.onlyLocal || !routed || !principal) {
-      c.set("routing", localRoute(catalog, c.var.model));
+      routing = localRoute(catalog, model);
     } else {
       const out = outboundOf(c.env, c.var.config);
-      const serves = (backend: Parameters<typeof servesModel>[1], model: string) => servesModel(out, backend, model);
-      const routing = await routeModel({ catalog, model: c.var.model, boundaries: boundariesOf(principal), pinned: pinnedOf(principal), serves });
-      if (routing.model !== null && routing.model !== c.var.model) renameModel(c, route, routing.model);
-      c.set("routing", routing);
+      const serves = (backend: RuntimeBackend, name: string) => servesModel(out, backend, name);
+      routing = await routeModel({ catalog, model, boundaries: boundariesOf(principal), pinned: pinnedOf(principal), serves });
+      if (routing.model !== null && routing.model !== model) renameModel(c, route, routing.model);
     }
-    if (c.var.routing.cloudBound && route.group === "inference" && principal) await assertWithinBudget(c.env.DB, principal);
+    c.set("routing", routing);
+    if (routing.cloudBound && route.group === "inference" && principal) await assertWithinBudget(c.env.DB, principal);
     await next();
   };
 }

@@ -6,8 +6,9 @@ import { defaultLimits, type Limits } from "../../../src/governance/limits";
 import { routeRequest } from "../../../src/backends/route-step";
 import { inspectRequest } from "../../../src/inference/inspect";
 import { inferenceRoutes } from "../../../src/inference/routes";
-import { admit } from "../../../src/middleware/admit";
-import { openExchange } from "../../../src/middleware/exchange";
+import { returnPath } from "../../../src/app";
+import { admit } from "../../../src/governance/admit";
+import { openExchange } from "../../../src/inference/open-exchange";
 import { jsonBody } from "../../../src/middleware/json-body";
 import { loadConfig } from "../../../src/middleware/load-config";
 import { renderError } from "../../../src/middleware/render-error";
@@ -48,7 +49,7 @@ export async function send(
   const app = new Hono<AppEnv>();
   app.use(requestId(), loadConfig());
   app.route("/", inferenceRoutes((route) => [
-    openExchange(),
+    openExchange(returnPath),
     asPrincipal(principal),
     ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []),
     inspectRequest(route),

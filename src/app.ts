@@ -2,6 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { auditStart, completeAudit } from "./audit/recorder";
 import { auditRefusals } from "./audit/refusals";
+import { routeRequest } from "./backends/route-step";
 import { authenticate } from "./auth/authenticate";
 import { authorize } from "./auth/authorize";
 import { accountRoutes } from "./control/account-routes";
@@ -78,6 +79,7 @@ export function createApp(): Hono<AppEnv> {
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
       screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit
+      routeRequest(route), //               which backends may serve it (catalog, data boundaries: 403), the spending limit (429)
       ...(route.group === "inference" ? [admit(route)] : []), // per-user rate/slots/quota, then the fair GPU queue
       auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),

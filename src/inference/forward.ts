@@ -4,9 +4,10 @@ import { estimatedUsage } from "../governance/reservation";
 import { AnthropicReader, ResponsesReader } from "./agent-readers";
 import { unanswered } from "./open-exchange";
 import { relay } from "./relay";
-import type { Dialect } from "./route-table";
+import type { Dialect, RouteSpec } from "./route-table";
 import { OllamaReader, OpenAiReader, isUsageOnlyEvent, type ResponseReader } from "./translators";
-import { callOllama, type UpstreamCall } from "./upstream";
+import type { UpstreamCall } from "./upstream";
+import { dispatch } from "../backends/dispatch";
 
 export type { Dialect } from "./route-table";
 
@@ -22,13 +23,16 @@ const readers: Record<Dialect, (requestId: string) => ResponseReader> = {
 const passedHeaders = ["Content-Type"];
 
 /**
- * Calls Ollama and relays its answer as it arrives. Once Ollama answers,
+ * Sends the request to its backend (src/backends/dispatch.ts: the one
+ * routing granted, failing over before the first byte) and relays its answer
+ * as it arrives. Once the backend answers,
  * the exchange is handed over to the relay, which settles it (once) when the
  * stream ends, fails or the client goes away; the exchange keeps that work
  * alive after the client has gone.
  */
-export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "signal">, dialect: Dialect): Promise<Response> {
-  const { config, exchange } = c.var;
+export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "signal">, route: Pick<RouteSpec, "method" | "upstreamPath" | "dialect">): Promise<Response> {
+  const { exchange } = c.var;
+  const dialect = route.dialect;
   // Without an exchange nothing would settle the answer: a wiring bug, refuse (500).
   if (!exchange) throw new Error("forward() must run after openExchange()");
   const clientSignal = c.req.raw.signal;
@@ -37,10 +41,7 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
   const estimate = c.var.admission ? (chunks: number) => estimatedUsage(reservation, chunks) : undefined;
   let upstream: Response;
   try {
-    upstream = await callOllama(
-      { ollama: c.env.OLLAMA, address: config.GATEHOUSE_OLLAMA, firstByteTimeoutMs: config.GATEHOUSE_FIRST_BYTE_TIMEOUT * 1000 },
-      { ...call, signal: clientSignal },
-    );
+    upstream = await dispatch(c, route, { ...call, signal: clientSignal });
   } catch (error) {
     // Gone before the first byte: the engine call is aborted (signal), the slots freed now,
     // and the prompt it had started on charged as an estimate.

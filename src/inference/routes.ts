@@ -36,7 +36,7 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
       await guardEgress(c, modelRoute, undefined, target);
       return aliasedModel(c, id, target);
     }
-    return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, "openai");
+    return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, modelRoute);
   });
   // Anthropic's token count: answered here, never forwarded (Ollama has none).
   const countRoute: RouteSpec = { method: "POST", path: "/v1/messages/count_tokens", upstreamPath: "", group: "metadata", dialect: "anthropic", body: anthropicCountTokensBody };
@@ -49,12 +49,12 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
     const digest = c.req.param("digest") ?? "";
     if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new GatehouseError("invalid_request", { message: "digest: expected sha256:<64 hex digits>" });
     const method = c.req.method === "HEAD" ? "HEAD" : "POST";
-    return forward(c, { method, path: `/api/blobs/${digest}`, rawBody: method === "POST" ? c.req.raw.body : null }, "ollama");
+    return forward(c, { method, path: `/api/blobs/${digest}`, rawBody: method === "POST" ? c.req.raw.body : null }, blobRoute);
   });
   return routes;
 }
 
 function handle(c: Parameters<typeof forward>[0], route: RouteSpec): Promise<Response> {
   if (route.listing) return filteredListing(c, route.upstreamPath, route.listing);
-  return forward(c, { method: route.method, path: route.upstreamPath, body: c.var.upstreamBody?.bytes }, route.dialect);
+  return forward(c, { method: route.method, path: route.upstreamPath, body: c.var.upstreamBody?.bytes }, route);
 }

@@ -13,8 +13,12 @@ import { openCredential } from "./credential-seal";
  * - the headers are a fresh set: no client Authorization, Cookie, Host or
  *   X-Forwarded-*; the provider credential, opened from its sealed form
  *   only here, is added per kind and never appears in an error or a log;
- * - redirects are never followed (`redirect: "manual"`): a 3xx is an
- *   upstream error, so a backend cannot send the worker elsewhere.
+ * - redirects are never followed to anywhere else: through ENGINES
+ *   `redirect: "manual"`, and a 3xx is an upstream error. The OLLAMA binding
+ *   is an external service with one fixed address, so whatever a redirect
+ *   names, it reaches GATEHOUSE_OLLAMA and nothing else; there the request
+ *   goes as it always did (with "manual" there, test/e2e/upstream-keepalive
+ *   saw a 502 under load from a dead keep-alive connection; why is not known).
  * `local` goes through the OLLAMA binding (GATEHOUSE_OLLAMA), every other
  * backend through ENGINES, a workerd network service.
  */
@@ -144,7 +148,7 @@ async function attempt(out: Outbound, backend: RuntimeBackend, url: string, cred
     // first streamed chunk (or the whole answer when not streaming).
     const headers = headersFor(backend, credential, call);
     if (lookup !== undefined) headers.set("X-Gatehouse-Lookup", lookup);
-    const init: RequestInit = { method: call.method, headers, body, signal, redirect: "manual" };
+    const init: RequestInit = { method: call.method, headers, body, signal, redirect: backend.builtIn ? "follow" : "manual" };
     return await (backend.builtIn ? out.ollama : out.engines).fetch(url, init);
   } catch (error) {
     if (timeout.signal.aborted) throw new GatehouseError("upstream_timeout");

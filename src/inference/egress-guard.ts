@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { runtimeCatalog } from "../backends/catalog";
 import { foldedGet } from "../body/fold";
 import { GatehouseError } from "../errors";
 import { engineCloud, isRemoteModel, type EngineTarget } from "./engine-facts";
@@ -33,9 +34,16 @@ export async function guardEgress(c: Context<AppEnv>, route: RouteSpec, body: Re
   if (route.path === "/api/create" && body) assertCreatesLocal(body);
   if (route.group === "inference" && c.var.config.GATEHOUSE_REQUIRE_NO_CLOUD) await assertCloudOff(c);
   if (model === null || route.group === "admin" || !principal || principal.allowCloudModels || isCloudModel(model)) return;
+  // With backends in the catalog, an inference request may not go to `local` at all: routing asks
+  // Ollama only about the requests it would send there (src/backends/route-step.ts).
+  if (route.group === "inference" && !(await runtimeCatalog(c.env.DB, c.var.config)).onlyLocal) return;
   const remote = await isRemoteModel(engineTarget(c), model);
   if (remote === "unknown") throw new GatehouseError("upstream_unavailable", { retryAfter: 5, message: "The model server could not say whether this model runs on it." });
-  if (remote) throw new GatehouseError("model_not_allowed", { message: `The model "${model}" runs off this box (the model server says so) and is not allowed for you.` });
+  if (remote) throw remoteRefusal(model);
+}
+
+export function remoteRefusal(model: string): GatehouseError {
+  return new GatehouseError("model_not_allowed", { message: `The model "${model}" runs off this box (the model server says so) and is not allowed for you.` });
 }
 
 function isSet(value: unknown): boolean {

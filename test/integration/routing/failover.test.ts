@@ -1,7 +1,8 @@
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { gateway, ndjson, postJson } from "../helpers/gateway";
 import { seedKey, seedUser } from "../identity/helpers";
-import { addBackend, bearer, box, chat, clearBackends, finishedRecord, local, secondBox } from "./helpers";
+import { env } from "cloudflare:test";
+import { addBackend, addSimModel, bearer, box, chat, clearBackends, finishedRecord, local, secondBox } from "./helpers";
 
 /**
  * Two boxes: `local` (GATEHOUSE_OLLAMA) and a second simulator in the
@@ -56,6 +57,30 @@ describe("priority and failover between two boxes", () => {
     expect(response.status).toBe(200);
     const row = await finishedRecord(response.headers.get("x-request-id")!);
     expect(row).toMatchObject({ backend: "local", failover: '["gone"]' });
+  });
+
+  test("local down (it cannot even be asked about its models): the other box serves, and nothing waits on local", async () => {
+    // A name no cache has seen: Ollama would have to be asked about it.
+    const model = `fresh-${crypto.randomUUID().slice(0, 8)}:latest`;
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: -5, models: [model] });
+    await addSimModel(secondBox(), model);
+    await local().configure({ status: 500 });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat(model), bearer(key.secret));
+    expect(response.status).toBe(200);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "box2" });
+  });
+
+  test("a model Ollama serves from elsewhere is not run on local for a user without cloud; another box may serve it", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: -5, models: ["shared-model:latest"] });
+    await addSimModel(env.GATEHOUSE_OLLAMA!, "shared-model:latest", { host: "https://ollama.com:443" });
+    await addSimModel(secondBox(), "shared-model:latest");
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("shared-model:latest"), bearer(key.secret));
+    expect(response.status).toBe(200);
+    expect(await chats(local())).toHaveLength(0);
+    expect(await chats(box())).toHaveLength(1);
   });
 
   test("a 4xx is the client's: passed back, never tried elsewhere", async () => {

@@ -81,7 +81,8 @@ export const chat = (model: string, content = "hello there", stream = false) => 
 export const bearer = (secret: string) => ({ Authorization: `Bearer ${secret}`, "CF-Connecting-IP": "10.9.8.7" });
 
 /** Adds a model to one simulator's catalogue (gone again at its reset). */
-export async function addSimModel(address: string, name: string): Promise<void> {
-  const response = await env.ENGINES.fetch(`http://${address}/__sim/models`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name }) });
+export async function addSimModel(address: string, name: string, remote?: { host: string }): Promise<void> {
+  const fetcher = address === env.GATEHOUSE_OLLAMA ? env.OLLAMA : env.ENGINES;
+  const response = await fetcher.fetch(`http://${address}/__sim/models`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ name, remote }) });
   await response.body?.cancel();
 }

@@ -109,3 +109,35 @@ describe("data boundaries are permissions", () => {
     expect(await everyAuditCell()).not.toContain(providerKey);
   });
 });
+
+describe("the monthly spending limit", () => {
+  test("cloud requests are refused (429 budget_exceeded) once the month's cost reaches it, before anything is sent; local ones are not", async () => {
+    await cloudBackend();
+    const { user, key } = await caller(["local", "cloud"]);
+    const limits = { rpm: null, burst: null, concurrency: null, dailyTokens: null, monthlyTokens: null, models: null, monthlyBudgetUsd: 0.00002 };
+    await env.DB.prepare("UPDATE users SET limits = ? WHERE id = ?").bind(JSON.stringify(limits), user.id).run();
+    const first = await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret));
+    expect(first.status).toBe(200);
+    const row = await finishedRecord(first.headers.get("x-request-id")!);
+    expect(row.cost_micros as number).toBeGreaterThanOrEqual(20);
+    const refused = await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret));
+    expect(refused.status).toBe(429);
+    expect(errorOf(await refused.json()).code).toBe("budget_exceeded");
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await box().log()).requests).toHaveLength(1);
+    // Costs of another month do not count, and local models stay open.
+    expect((await postJson("/api/chat", { model: "llama3.2:latest", messages: [{ role: "user", content: "hi" }], stream: false }, bearer(key.secret))).status).toBe(200);
+  });
+
+  test("costs from before this month do not count", async () => {
+    await cloudBackend();
+    const { user, key } = await caller(["local", "cloud"]);
+    const limits = { rpm: null, burst: null, concurrency: null, dailyTokens: null, monthlyTokens: null, models: null, monthlyBudgetUsd: 1 };
+    await env.DB.prepare("UPDATE users SET limits = ? WHERE id = ?").bind(JSON.stringify(limits), user.id).run();
+    const lastMonth = Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth(), 1) - 1;
+    await env.DB.prepare(
+      "INSERT INTO audit_events (id, kind, started_at, user_id, client_address, method, endpoint, capture_mode, cost_micros, finished_at) VALUES (?, 'request', ?, ?, '10.0.0.1', 'POST', '/v1/chat/completions', 'metadata', 5000000, ?)",
+    ).bind(crypto.randomUUID(), lastMonth, user.id, lastMonth).run();
+    expect((await postJson("/v1/chat/completions", openAiChat(cloudModel), bearer(key.secret))).status).toBe(200);
+  });
+});

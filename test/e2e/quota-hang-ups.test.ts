@@ -87,6 +87,28 @@ describe("quotas under hang-ups", () => {
     expect(await lastRecord(cutter.userId)).toMatchObject({ outcome: "client_aborted", tokensEstimated: true });
   });
 
+  test.each([
+    ["/v1/messages", { model: "llama3.2", max_tokens: 100, messages: [{ role: "user", content: "tell me a story" }], stream: true }, '"content_block_delta"'],
+    ["/v1/responses", { model: "llama3.2", input: "tell me a story", stream: true }, '"response.output_text.delta"'],
+  ])("a client that cuts a %s stream before its final usage event is charged every delta relayed", async (path, body, deltaType) => {
+    await configureSimulator(simulator, { chunkCount: 60, chunkDelayMs: 40 });
+    let deltasSeen = 0;
+    const charged = await chargedFor(async () => {
+      const request = startRequest(gatehouse.url, path, cutter.secret, body);
+      await request.waitForLines(20);
+      request.leave();
+      deltasSeen = request.lines.filter((line) => line.startsWith("data:") && line.includes(deltaType)).length;
+    });
+    expect(deltasSeen).toBeGreaterThanOrEqual(5);
+    expect(deltasSeen).toBeLessThan(60);
+    // Gatehouse relayed at least what the client saw; each delta is one generated token.
+    const record = await lastRecord(cutter.userId);
+    expect(record).toMatchObject({ outcome: "client_aborted", tokensEstimated: true });
+    expect(record?.completionTokens).toBeGreaterThanOrEqual(deltasSeen);
+    expect(record?.completionTokens).toBeLessThan(60);
+    expect(charged).toBeGreaterThanOrEqual(deltasSeen);
+  });
+
   test("a client that leaves just before Ollama's final chunk is charged every token it got", async () => {
     // The final chunk (with the counts) comes 1 s after the last content chunk.
     await configureSimulator(simulator, { chunkCount: 6, chunkDelayMs: 1000 });

@@ -20,7 +20,7 @@ import { GatehouseError } from "./errors";
 import { inspectRequest } from "./inference/inspect";
 import { inferenceRoutes } from "./inference/routes";
 import { admit } from "./middleware/admit";
-import { authenticate } from "./middleware/authenticate";
+import { authenticate, bodyCredentials } from "./middleware/authenticate";
 import { authorize } from "./middleware/authorize";
 import { openExchange } from "./middleware/exchange";
 import { jsonBody } from "./middleware/json-body";
@@ -58,8 +58,8 @@ export function createApp(): Hono<AppEnv> {
     inferenceRoutes((route) => [
       openExchange(), //                    settle hooks run exactly once, whatever happens
       authenticate({ accept: ["key", "basic"], bodyMayFollow: route.legacy }), // who, from the headers, before any body is read: 401 otherwise
-      ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes })] : []), // size, time, media type
-      ...(route.legacy ? [authenticate({ accept: ["body"] })] : []), // POST /chat's body credentials, read from at most 64 KiB
+      // Size, time, media type; POST /chat's body credentials checked from its first 64 KiB before the rest is read.
+      ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes, ...(route.legacy ? { credentialsFirst: bodyCredentials(bodyCredentialsMaxBytes) } : {}) })] : []),
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
       screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit

@@ -47,7 +47,10 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === "checkpoint") {
-    await logShutdownCheckpoint(settings.dataDir);
+    await logShutdownCheckpoint(settings.dataDir).catch((error: unknown) => {
+      log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    });
     return;
   }
   throw new ConfigError("command", "usage: service.mjs prepare <config path> | ready | checkpoint");

@@ -132,7 +132,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
       "ExecStartPre=/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs prepare /run/gatehouse/gatehouse.capnp",
       "ExecStart=/opt/gatehouse/bin/workerd serve --experimental /run/gatehouse/gatehouse.capnp",
       "ExecStartPost=/opt/gatehouse/bin/node /opt/gatehouse/app/dist/service.mjs ready",
-      "ExecStopPost=/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs checkpoint",
+      "ExecStopPost=-/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs checkpoint",
       "RuntimeDirectory=gatehouse",
       "RuntimeDirectoryMode=0700",
       "Restart=on-failure",

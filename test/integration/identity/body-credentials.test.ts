@@ -46,6 +46,18 @@ describe("POST /chat: body credentials from the first slice (happy)", () => {
     expect(JSON.stringify(seen)).not.toContain(goodPassword);
   });
 
+  test("a gzip body: the slice is of the decoded bytes", async () => {
+    const user = await seedUser();
+    const text = JSON.stringify({ auth: { username: user.username, password: goodPassword }, messages: [{ role: "user", content: bigPrompt }] });
+    const gzipped = await new Response(new Blob([text]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+    const headers = { "Content-Type": "application/json", "Content-Encoding": "gzip", "CF-Connecting-IP": freshAddress() };
+    expect((await gateway("/chat", { method: "POST", headers, body: gzipped })).status).toBe(200);
+    const late = JSON.stringify({ messages: [{ role: "user", content: bigPrompt }], auth: { username: user.username, password: goodPassword } });
+    const lateGzipped = await new Response(new Blob([late]).stream().pipeThrough(new CompressionStream("gzip"))).arrayBuffer();
+    expect(lateGzipped.byteLength).toBeLessThan(slice);
+    expect((await gateway("/chat", { method: "POST", headers, body: lateGzipped })).status).toBe(401);
+  });
+
   test("auth after other members, still within the slice, works too", async () => {
     const user = await seedUser();
     const body = `{"model":"llama3.2:latest","stream":false,"auth":{"username":"${user.username}","password":"${goodPassword}"},"messages":[{"role":"user","content":"${bigPrompt}"}]}`;

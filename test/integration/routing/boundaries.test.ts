@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { errorOf } from "../../helpers/error-shape";
 import { everyAuditCell } from "../audit/helpers";
-import { postJson } from "../helpers/gateway";
+import { gateway, postJson } from "../helpers/gateway";
 import { seedKey, seedUser } from "../identity/helpers";
 import { addBackend, addSimModel, bearer, box, clearBackends, finishedRecord, local, secondBox } from "./helpers";
 
@@ -51,6 +51,13 @@ describe("data boundaries are permissions", () => {
     }
     expect((await box().log()).requests).toHaveLength(0);
     expect((await local().log()).requests).toHaveLength(0);
+  });
+
+  test("listings show a backend's models only to those who may cross its boundary", async () => {
+    await cloudBackend();
+    const listed = async (secret: string) => (await (await gateway("/v1/models", { headers: bearer(secret) })).json<{ data: { id: string }[] }>()).data.map((model) => model.id);
+    expect(await listed((await caller(null)).key.secret)).not.toContain(`cloudy/${cloudModel}`);
+    expect(await listed((await caller(["local", "cloud"])).key.secret)).toContain(`cloudy/${cloudModel}`);
   });
 
   test("granted, the request reaches the provider with its key, in the provider's own terms", async () => {

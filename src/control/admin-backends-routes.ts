@@ -5,7 +5,7 @@ import { commitAdminChange } from "../audit/admin-actions";
 import { backendPatchBody, newBackendBody } from "../backends/backend-input";
 import { backendChanges, backendDetail, newBackendRow } from "../backends/backend-changes";
 import { backendOfRow, builtInBackend } from "../backends/backend-view";
-import { builtInBackendName } from "../backends/types";
+import { builtInBackendName, type Backend } from "../backends/types";
 import { findBackendRow, listBackendRows, type BackendRow } from "../db/backend-writes";
 import { jsonBody } from "../middleware/json-body";
 import { validated } from "../middleware/validate";
@@ -22,8 +22,8 @@ import { validated } from "../middleware/validate";
 export function adminBackendsRoutes(): Hono<AppEnv> {
   const routes = new Hono<AppEnv>();
   routes.get("/backends", async (c) => {
-    const rows = await listBackendRows(c.env.DB);
-    return c.json({ backends: [builtInBackend(c.var.config), ...rows.map(backendOfRow)] });
+    const rows = (await listBackendRows(c.env.DB)).map(backendOfRow);
+    return c.json({ backends: [builtInBackend(c.var.config), ...rows].sort(byPriority) });
   });
   routes.get("/backends/:id", async (c) => {
     if (c.req.param("id") === builtInBackendName) return c.json({ backend: builtInBackend(c.var.config) });
@@ -87,5 +87,8 @@ async function writable(c: Context<AppEnv>): Promise<BackendRow> {
   if (row.source === "file") throw new GatehouseError("conflict", { message: `"${row.name}" is declared in GATEHOUSE_BACKENDS_FILE: change it there.` });
   return row;
 }
+
+/** The order routing tries them in: highest priority first, then by name. */
+const byPriority = (a: Backend, b: Backend) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 
 const nameTaken = () => new GatehouseError("conflict", { message: "name: already taken" });

@@ -22,10 +22,10 @@ async function list(cookie: string): Promise<BackendJson[]> {
 }
 
 describe("the catalog through the admin API", () => {
-  test("the built-in `local` is listed first: GATEHOUSE_OLLAMA, kind ollama, boundary local, GATEHOUSE_MAX_INFLIGHT slots", async () => {
+  test("the built-in `local` is listed: GATEHOUSE_OLLAMA, kind ollama, boundary local, GATEHOUSE_MAX_INFLIGHT slots", async () => {
     const cookie = await adminCookie();
-    const [first] = await list(cookie);
-    expect(first).toEqual({
+    const local = (await list(cookie)).find((b) => b.name === "local");
+    expect(local).toEqual({
       id: "local",
       name: "local",
       kind: "ollama",
@@ -55,7 +55,7 @@ describe("the catalog through the admin API", () => {
     }
   });
 
-  test("every field given is kept; the list is by priority, highest first", async () => {
+  test("every field given is kept; the list is by priority, highest first, `local` (0) among them", async () => {
     const cookie = await adminCookie();
     const low = await createBackend(cookie, backendBody({ priority: -5 }));
     const high = await createBackend(
@@ -64,7 +64,8 @@ describe("the catalog through the admin API", () => {
     );
     expect(high).toMatchObject({ kind: "anthropic", url: "https://api.anthropic.com", boundary: "cloud", slots: 8, priority: 50, enabled: false, models: ["claude-sonnet-4-5"], prices: { inputPerMTok: 3, outputPerMTok: 15 } });
     const ids = (await list(cookie)).map((b) => b.id);
-    expect(ids.indexOf(high.id)).toBeLessThan(ids.indexOf(low.id));
+    expect(ids.indexOf(high.id)).toBeLessThan(ids.indexOf("local"));
+    expect(ids.indexOf("local")).toBeLessThan(ids.indexOf(low.id));
   });
 
   test("PATCH changes only what it names; rename, disable, models back to discovery; each is an admin action", async () => {
@@ -164,7 +165,7 @@ describe("refusals", () => {
       expect(response.status).toBe(409);
       expect(await errorCode(response)).toBe("conflict");
     }
-    expect((await list(cookie))[0]).toMatchObject({ name: "local", priority: 0 });
+    expect((await list(cookie)).find((b) => b.name === "local")).toMatchObject({ source: "builtin", priority: 0 });
   });
 
   test("names are unique: a second backend of the same name, or a rename onto one, is 409", async () => {

@@ -1,0 +1,113 @@
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { AdminClient } from "./helpers/accounts";
+import { makeDataDir, startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
+import { rm } from "node:fs/promises";
+
+/**
+ * GATEHOUSE_BACKENDS_FILE read by `npm start` before the socket opens:
+ * declared backends appear (source "file", read-only through the API), a
+ * changed file changes them at the next start and removes what it no longer
+ * declares, a credential comes from the environment and is stored sealed,
+ * and a bad file stops the start (fail closed) with a message naming it.
+ * Each rule of the file has its fast test in test/unit/production/backends-file.test.ts.
+ */
+
+const credential = `sk-file-${crypto.randomUUID()}`;
+let dataDir: string;
+let filePath: string;
+let gatehouse: GatehouseProcess | undefined;
+
+interface Listed {
+  id: string;
+  name: string;
+  url: string;
+  slots: number;
+  source: string;
+  hasCredential: boolean;
+  boundary: string;
+}
+
+beforeAll(async () => {
+  dataDir = await makeDataDir();
+  filePath = join(dataDir, "..", `backends-${crypto.randomUUID()}.json`);
+});
+afterAll(async () => {
+  await gatehouse?.stop();
+  await rm(dataDir, { recursive: true, force: true });
+  await rm(filePath, { force: true });
+});
+
+async function start(entries: unknown, extraEnv: Record<string, string> = {}): Promise<GatehouseProcess> {
+  await writeFile(filePath, typeof entries === "string" ? entries : JSON.stringify(entries));
+  return startGatehouse({ dataDir, env: { GATEHOUSE_BACKENDS_FILE: filePath, GATEHOUSE_OLLAMA: "127.0.0.1:9", BOX_KEY: credential, ...extraEnv } });
+}
+
+async function listed(process: GatehouseProcess): Promise<Listed[]> {
+  const admin = await AdminClient.signIn(process.url);
+  return (await admin.json<{ backends: Listed[] }>("GET", "/admin/api/backends")).backends;
+}
+
+/** Every file under the data dir, as bytes read as latin1 (D1's SQLite file, its WAL, the Durable Objects). */
+async function everythingOnDisk(dir: string): Promise<string> {
+  const parts: string[] = [];
+  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) parts.push((await readFile(join(entry.parentPath, entry.name))).toString("latin1"));
+  }
+  return parts.join("\n");
+}
+
+describe("the backends file", () => {
+  test("declared backends appear as file rows, read-only through the API; the credential is sealed on disk", async () => {
+    gatehouse = await start([
+      { name: "box-a", kind: "ollama", url: "http://10.0.0.2:11434/", boundary: "lan", slots: 2, priority: 10 },
+      { name: "cloud-b", kind: "openai", url: "https://api.example.test/v1", boundary: "cloud", credentialEnv: "BOX_KEY", prices: { inputPerMTok: 1, outputPerMTok: 2 } },
+    ]);
+    const backends = await listed(gatehouse);
+    expect(backends.map((b) => [b.name, b.source])).toEqual([["box-a", "file"], ["cloud-b", "file"], ["local", "builtin"]]);
+    expect(backends.find((b) => b.name === "box-a")).toMatchObject({ url: "http://10.0.0.2:11434", slots: 2, hasCredential: false });
+    expect(backends.find((b) => b.name === "cloud-b")).toMatchObject({ hasCredential: true, boundary: "cloud" });
+    const admin = await AdminClient.signIn(gatehouse.url);
+    expect((await admin.call("PATCH", "/admin/api/backends/box-a", { slots: 9 })).status).toBe(409);
+    expect((await admin.call("DELETE", "/admin/api/backends/cloud-b")).status).toBe(409);
+    expect(gatehouse.output()).toContain("backends file: 2 declared");
+    expect(gatehouse.output()).not.toContain(credential);
+    expect(await everythingOnDisk(dataDir)).not.toContain(credential);
+    expect(await gatehouse.stop()).toBe(0);
+  });
+
+  test("at the next start a changed file changes them: one changed, one removed, one added", async () => {
+    gatehouse = await start([
+      { name: "box-a", kind: "ollama", url: "http://10.0.0.3:11434", boundary: "lan", slots: 4 },
+      { name: "box-c", kind: "openai", url: "http://10.0.0.4:8000/v1", boundary: "local", enabled: false },
+    ]);
+    const backends = await listed(gatehouse);
+    expect(backends.map((b) => b.name).sort()).toEqual(["box-a", "box-c", "local"]);
+    expect(backends.find((b) => b.name === "box-a")).toMatchObject({ url: "http://10.0.0.3:11434", slots: 4, source: "file" });
+    expect(await gatehouse.stop()).toBe(0);
+  });
+
+  test.each([
+    ["not JSON", "[{", /not valid JSON/],
+    ["a bad URL", [{ name: "box-a", kind: "ollama", url: "ftp://10.0.0.3", boundary: "lan" }], /entry 0\.url: only http and https/],
+    ["a credential variable that is not set", [{ name: "a", kind: "openai", url: "http://h", boundary: "lan", credentialEnv: "NOT_SET_ANYWHERE" }], /entry 0\.credentialEnv: NOT_SET_ANYWHERE is not set/],
+  ])("a file with %s stops the start (exit 2) naming GATEHOUSE_BACKENDS_FILE, and changes nothing", async (_what, entries, message) => {
+    const attempt = start(entries);
+    await expect(attempt).rejects.toThrow(/exited with 2/);
+    const error = (await attempt.catch((e: Error) => e)) as Error;
+    expect(error.message).toMatch(/GATEHOUSE_BACKENDS_FILE/);
+    expect(error.message).toMatch(message);
+  });
+
+  test("after refused starts the catalog is still the last good file's", async () => {
+    gatehouse = await start([
+      { name: "box-a", kind: "ollama", url: "http://10.0.0.3:11434", boundary: "lan", slots: 4 },
+      { name: "box-c", kind: "openai", url: "http://10.0.0.4:8000/v1", boundary: "local", enabled: false },
+    ]);
+    expect((await listed(gatehouse)).map((b) => b.name).sort()).toEqual(["box-a", "box-c", "local"]);
+    expect(await gatehouse.stop()).toBe(0);
+    gatehouse = await start([]);
+    expect((await listed(gatehouse)).map((b) => b.name)).toEqual(["local"]);
+  });
+});

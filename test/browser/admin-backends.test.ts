@@ -4,7 +4,7 @@ import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "../e2e/helpers/accounts";
 import type { GatehouseProcess } from "../e2e/helpers/gatehouse-process";
 import { startStack, stopStack } from "../e2e/helpers/stack";
-import { failedResponses, signInAsAdmin, textOnceContains } from "./helpers/admin-console";
+import { failedResponses, openAdmin, signInAsAdmin, textOnceContains, userRow } from "./helpers/admin-console";
 import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./helpers/browser";
 
 /**
@@ -108,5 +108,26 @@ describe("admin console: backends", () => {
     expect(await stored("bad-one")).toBeUndefined();
     expect(await pageText()).not.toContain(credential);
     expect(unexpectedProblems(problems, [400]), failed.join("\n")).toEqual([]);
+  });
+
+  test("a user's limits form grants data boundaries and sets a monthly spending limit", async () => {
+    const { userId } = await admin.userWithKey("budget-person");
+    await openAdmin(page, base);
+    await userRow(page, "budget-person").getByRole("button", { name: "Limits of budget-person" }).click();
+    const editor = page.locator(`tr.panel-row[data-panel-for="${userId}"] form.limits-editor`);
+    await editor.waitFor();
+    expect(await editor.locator("input[value=local]").isChecked()).toBe(true);
+    expect(await editor.locator("input[value=local]").isDisabled()).toBe(true);
+    await editor.locator("input[name=monthlyBudgetUsd]").fill("twelve");
+    await editor.getByRole("button", { name: "Save limits" }).click();
+    expect(await textOnceContains(page, `tr.panel-row[data-panel-for="${userId}"] [role=alert]`, "Not saved")).toContain("Monthly spending limit");
+
+    await editor.locator("input[name=monthlyBudgetUsd]").fill("12.50");
+    await editor.locator("input[value=cloud]").check();
+    await editor.getByRole("button", { name: "Save limits" }).click();
+    await textOnceContains(page, "#users-message", "Limits of budget-person saved");
+    const { user } = await admin.json<{ user: { boundaries: string[]; allowCloudModels: boolean; limits: { monthlyBudgetUsd: number | null } } }>("GET", `/admin/api/users/${userId}`);
+    expect(user).toMatchObject({ boundaries: ["local", "cloud"], allowCloudModels: true, limits: { monthlyBudgetUsd: 12.5 } });
+    await expect.poll(() => userRow(page, "budget-person").locator(".limits-summary").textContent()).toContain("$12.5/month");
   });
 });

@@ -129,7 +129,7 @@ describe("admin journey", () => {
     // The message comes first; the table follows once the list of accounts is reloaded.
     await expect.poll(() => userRow(admin, email).locator(".limits-summary").textContent()).toContain("30/min");
     const after = await (await admin.request.get(`${base}/admin/api/users/${userId}`)).json();
-    expect(after.user.limits).toEqual({ rpm: 30, burst: 6, concurrency: 2, dailyTokens: 200000, monthlyTokens: null, models: ["llama3.2*", "qwen2.5:*"] });
+    expect(after.user.limits).toEqual({ rpm: 30, burst: 6, concurrency: 2, dailyTokens: 200000, monthlyTokens: null, models: ["llama3.2*", "qwen2.5:*"], monthlyBudgetUsd: null });
     await screenshot(admin, "journey-06-limits-saved");
   });
 

@@ -46,10 +46,10 @@ describe("admin console: backends", () => {
 
   /** Everything the page holds as text: markup, every input's current value, and storage. */
   const pageText = () =>
-    page.evaluate(() => {
-      const values = [...document.querySelectorAll("input, textarea, select")].map((el) => (el as HTMLInputElement).value);
-      return [document.documentElement.outerHTML, ...values, JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })].join("\n");
-    });
+    page.evaluate<string>(
+      `[document.documentElement.outerHTML, ...[...document.querySelectorAll("input, textarea, select")].map((el) => el.value),
+        JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })].join("\\n")`,
+    );
 
   test("the built-in `local` is listed, without actions", async () => {
     await row("local").waitFor({ timeout: 20_000 });

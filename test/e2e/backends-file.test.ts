@@ -1,9 +1,9 @@
-import { readdir, readFile, writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { AdminClient } from "./helpers/accounts";
 import { makeDataDir, startGatehouse, type GatehouseProcess } from "./helpers/gatehouse-process";
-import { rm } from "node:fs/promises";
+import { everythingOnDisk } from "./helpers/data-dir";
 
 /**
  * GATEHOUSE_BACKENDS_FILE read by `npm start` before the socket opens:
@@ -47,15 +47,6 @@ async function start(entries: unknown, extraEnv: Record<string, string> = {}): P
 async function listed(process: GatehouseProcess): Promise<Listed[]> {
   const admin = await AdminClient.signIn(process.url);
   return (await admin.json<{ backends: Listed[] }>("GET", "/admin/api/backends")).backends;
-}
-
-/** Every file under the data dir, as bytes read as latin1 (D1's SQLite file, its WAL, the Durable Objects). */
-async function everythingOnDisk(dir: string): Promise<string> {
-  const parts: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) parts.push((await readFile(join(entry.parentPath, entry.name))).toString("latin1"));
-  }
-  return parts.join("\n");
 }
 
 describe("the backends file", () => {

@@ -2,6 +2,7 @@ import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
+import { everythingOnDisk } from "./helpers/data-dir";
 import { projectRoot, type GatehouseProcess } from "./helpers/gatehouse-process";
 import { startStack, stopStack } from "./helpers/stack";
 
@@ -51,6 +52,8 @@ describe("gatehouse backends", () => {
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toMatch(/cloud-x\s+openai\s+https:\/\/api\.example\.test\/v1\s+cloud\s+4\s+0\s+yes\s+set/);
     expect(await stored("cloud-x")).toMatchObject({ hasCredential: true, slots: 4, prices: { inputPerMTok: 2.5, outputPerMTok: 10 } });
+    // Sealed before it is written: not in the D1 file, its WAL, or anything else in the data dir.
+    expect(await everythingOnDisk(gatehouse.dataDir)).not.toContain(providerKey);
 
     const listed = cli(["backends", "list"]);
     expect(listed.code).toBe(0);
@@ -69,6 +72,10 @@ describe("gatehouse backends", () => {
     expect(removed.code).toBe(0);
     expect(await stored("cloud-x")).toBeUndefined();
     for (const run of [added, listed, fromStdin, removed]) expect(run.stdout + run.stderr).not.toContain(providerKey);
+    // Nor in the gateway's log lines, or the audit export.
+    expect(gatehouse.output()).not.toContain(providerKey);
+    expect(await (await admin.call("GET", "/admin/api/audit.csv")).text()).not.toContain(providerKey);
+    expect(await everythingOnDisk(gatehouse.dataDir)).not.toContain(providerKey);
   });
 
   test("refusals: the gateway's message and exit 2; `local` cannot be removed; no credential as a flag", async () => {

@@ -15,6 +15,8 @@ export const limitsView = z.object({
   dailyTokens: count,
   monthlyTokens: count,
   models: z.array(z.string()).nullable(),
+  /** US dollars per month at priced backends (issue 16); absent from gateways before it. */
+  monthlyBudgetUsd: z.number().nullable().optional(),
 });
 
 export const userView = z.object({
@@ -26,6 +28,8 @@ export const userView = z.object({
   mustChangePassword: z.boolean().optional(),
   limits: limitsView,
   customLimits: z.boolean().optional(),
+  /** Data boundaries the user may cross (issue 16). */
+  boundaries: z.array(z.string()).optional(),
   createdAt: z.number().optional(),
 });
 export type UserView = z.infer<typeof userView>;

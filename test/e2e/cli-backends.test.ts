@@ -96,3 +96,23 @@ describe("gatehouse backends", () => {
     expect(await stored("box-z")).toBeUndefined();
   });
 });
+
+describe("gatehouse users boundaries and the monthly budget", () => {
+  test("grant boundaries, set and show a budget; an unknown boundary is refused", async () => {
+    const { userId } = await admin.userWithKey("bound-user");
+    const granted = cli(["users", "boundaries", "bound-user", "lan,cloud"]);
+    expect(granted.code, granted.stderr).toBe(0);
+    expect(granted.stdout.trim()).toBe("bound-user: local, lan, cloud");
+    const budget = cli(["users", "limits", "bound-user", "--monthly-budget-usd", "30"]);
+    expect(budget.code, budget.stderr).toBe(0);
+    const { user } = await admin.json<{ user: { boundaries: string[]; allowCloudModels: boolean; limits: { monthlyBudgetUsd: number | null } } }>("GET", `/admin/api/users/${userId}`);
+    expect(user).toMatchObject({ boundaries: ["local", "lan", "cloud"], allowCloudModels: true, limits: { monthlyBudgetUsd: 30 } });
+    const shown = cli(["users", "show", "bound-user"]);
+    expect(shown.stdout).toMatch(/monthly budget \(US\$\):\s+30/);
+    expect(shown.stdout).toMatch(/data boundaries:\s+local, lan, cloud/);
+    const bad = cli(["users", "boundaries", "bound-user", "internet"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/unknown boundary internet/);
+    expect(cli(["users", "boundaries", "bound-user", "default"]).stdout.trim()).toBe("bound-user: local, cloud");
+  });
+});

@@ -84,6 +84,17 @@ describe("a key narrows the boundaries, never widens them", () => {
     expect((await asKey(localOnly.secret, "POST", "/api/chat", chat)).status).toBe(403);
   });
 
+  test("GET /account/api/me shows the boundaries of the credential used", async () => {
+    const cookie = await adminCookie();
+    const user = await seedUser({ limits });
+    await patch(cookie, user.id, { boundaries: ["lan", "cloud"] });
+    const plain = await seedKey(user.id);
+    const narrowed = await seedKey(user.id, { scope: { boundaries: ["local", "cloud"] } });
+    const boundariesOf = async (secret: string) => ((await (await asKey(secret, "GET", "/account/api/me")).json()) as { boundaries: string[] }).boundaries;
+    expect(await boundariesOf(plain.secret)).toEqual(["local", "lan", "cloud"]);
+    expect(await boundariesOf(narrowed.secret)).toEqual(["local", "cloud"]);
+  });
+
   test("a user without `cloud`: a key that names it gets nothing more", async () => {
     const user = await seedUser({ limits });
     const widening = await seedKey(user.id, { scope: { boundaries: ["local", "lan", "cloud"] } });

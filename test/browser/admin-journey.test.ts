@@ -176,6 +176,9 @@ describe("admin journey", () => {
     const cells = await top.locator("td").allTextContents();
     expect(Number(cells[1])).toBeGreaterThanOrEqual(1);
     expect(Number((cells[3] ?? "").replace(/\D/g, ""))).toBeGreaterThan(0);
+    // The built-in Ollama has no prices: the cost column and total say so.
+    expect(cells[5]).toBe("$0");
+    expect(await admin.textContent("#total-cost")).toBe("$0");
     await admin.locator("#by-model tbody tr", { hasText: model }).waitFor();
     for (const chart of ["#chart-requests", "#chart-tokens", "#chart-latency"]) {
       expect(await admin.locator(`${chart} canvas`).count(), chart).toBe(1);

@@ -39,6 +39,12 @@ describe("the credential at rest", () => {
     expect(await everythingInD1()).not.toContain(credential.slice(3, 20));
   });
 
+  test("a credential sealed in Node (the backends file, at start) opens in the worker: a known-answer vector", async () => {
+    // Sealed by src/backends/credential-seal.ts under Node 22 with this suite's SESSION_SECRET (test/vitest.config.ts).
+    const sealedInNode = "v1.vsDjfVtC37ZHfYOf.FGJ2PO-v5QVWCo8h33xUSxyHndr8v9SCqcOBr67SFmZLtJOn7VY";
+    expect(await openCredential(env.SESSION_SECRET, sealedInNode)).toBe("sk-known-answer-vector");
+  });
+
   test("a sealed credential does not open under another secret, nor when a byte changed", async () => {
     const sealed = await sealCredential(env.SESSION_SECRET, "sk-abc");
     await expect(openCredential("another-secret-that-is-long-enough-0123456789", sealed)).rejects.toThrow(/does not open/);

@@ -87,6 +87,14 @@ describe("reading the file", () => {
   });
 });
 
+describe("sealing in Node", () => {
+  test("Node opens what it sealed, and the vector the worker's test opens too", async () => {
+    const workerSecret = "test-session-secret-that-is-long-enough-0123456789";
+    expect(await openCredential(workerSecret, "v1.vsDjfVtC37ZHfYOf.FGJ2PO-v5QVWCo8h33xUSxyHndr8v9SCqcOBr67SFmZLtJOn7VY")).toBe("sk-known-answer-vector");
+    await expect(openCredential(secret, "v1.vsDjfVtC37ZHfYOf.FGJ2PO-v5QVWCo8h33xUSxyHndr8v9SCqcOBr67SFmZLtJOn7VY")).rejects.toThrow(/does not open/);
+  });
+});
+
 describe("syncing into the catalog", () => {
   const rows = () => db.prepare("SELECT name, url, slots, source, credential_ciphertext AS sealed FROM backends ORDER BY name").all<{ name: string; url: string; slots: number; source: string; sealed: string | null }>();
 

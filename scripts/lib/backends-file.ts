@@ -14,7 +14,8 @@ import { ConfigError } from "../../src/config";
  * `"credentialEnv": "OPENAI_API_KEY"` reads it from the environment (the
  * unit's EnvironmentFile), so the file holds no secret and can be checked in.
  * The file's backends become rows with source 'file' (read-only through the
- * admin API); those no longer declared are removed. Anything wrong stops the
+ * admin API); those no longer declared are removed (all of them when the
+ * variable is unset: the admin API cannot remove them). Anything wrong stops the
  * start with a message naming the entry and field (fail closed): a catalog
  * half applied could route prompts where nobody meant them to go.
  */

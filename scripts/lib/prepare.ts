@@ -38,8 +38,8 @@ export interface Prepared {
   interrupted: number;
   /** Paths whose mode was tightened. */
   madePrivate: string[];
-  /** What GATEHOUSE_BACKENDS_FILE declared, or null when it is not set. */
-  backends: BackendsSync | null;
+  /** What GATEHOUSE_BACKENDS_FILE declared (nothing when it is not set: backends it once declared are removed). */
+  backends: BackendsSync & { file: string | null };
 }
 
 export async function prepareStart(settings: ServeSettings, configPath: string, startedAt = Date.now()): Promise<Prepared> {
@@ -49,15 +49,16 @@ export async function prepareStart(settings: ServeSettings, configPath: string, 
   await mkdir(join(settings.dataDir, "durable-objects"), { recursive: true, mode: 0o700 });
   const secret = await sessionSecret(settings.dataDir, settings.sessionSecret);
   // Read (and refused when bad) before the database is touched: a bad file changes nothing.
-  const declared = settings.backendsFile === null ? null : await readBackendsFile(settings.backendsFile, process.env);
-  const data = await prepareDatabase(settings, startedAt, declared === null ? null : { declared, secret });
+  // Unset, it declares nothing: backends an earlier file declared go (the admin API cannot remove them).
+  const declared = settings.backendsFile === null ? [] : await readBackendsFile(settings.backendsFile, process.env);
+  const data = await prepareDatabase(settings, startedAt, { declared, secret });
   await writeConfig(settings, configPath, secret);
   return { ...data, madePrivate };
 }
 
 type DeclaredBackends = { declared: Awaited<ReturnType<typeof readBackendsFile>>; secret: string };
 
-async function prepareDatabase(settings: ServeSettings, startedAt: number, backendsFile: DeclaredBackends | null): Promise<Omit<Prepared, "madePrivate">> {
+async function prepareDatabase(settings: ServeSettings, startedAt: number, backendsFile: DeclaredBackends): Promise<Omit<Prepared, "madePrivate">> {
   const path = d1File(settings.dataDir);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   // Loaded here: on Node 22 node:sqlite is experimental (the npm scripts and the unit silence its warning).
@@ -69,7 +70,7 @@ async function prepareDatabase(settings: ServeSettings, startedAt: number, backe
     const applied = await applyMigrations(db, join(projectRoot, "migrations"));
     const interrupted = await recoverInterrupted(db, startedAt);
     const firstAdmin = await ensureFirstAdmin(db, settings.adminPassword, settings.worker.GATEHOUSE_PBKDF2_ITERATIONS);
-    const backends = backendsFile === null ? null : await syncBackendsFile(db, backendsFile.declared, backendsFile.secret);
+    const backends = { file: settings.backendsFile, ...(await syncBackendsFile(db, backendsFile.declared, backendsFile.secret)) };
     let instanceId = await getSetting(db, "instance_id");
     if (!instanceId) {
       instanceId = crypto.randomUUID();

@@ -44,9 +44,23 @@ async function start(entries: unknown, extraEnv: Record<string, string> = {}): P
   return startGatehouse({ dataDir, env: { GATEHOUSE_BACKENDS_FILE: filePath, GATEHOUSE_OLLAMA: "127.0.0.1:9", BOX_KEY: credential, ...extraEnv } });
 }
 
+/** An admin's API key, made at the first start: signing in at every start would trip the failed-sign-in lockout (the first password is tried first). */
+let adminKey: string | undefined;
+
+async function call(process: GatehouseProcess, method: string, path: string, body?: unknown): Promise<Response> {
+  if (adminKey === undefined) {
+    const admin = await AdminClient.signIn(process.url);
+    adminKey = (await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "e2e" })).secret;
+  }
+  return fetch(`${process.url}${path}`, {
+    method,
+    headers: { Authorization: `Bearer ${adminKey}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+}
+
 async function listed(process: GatehouseProcess): Promise<Listed[]> {
-  const admin = await AdminClient.signIn(process.url);
-  return (await admin.json<{ backends: Listed[] }>("GET", "/admin/api/backends")).backends;
+  return ((await (await call(process, "GET", "/admin/api/backends")).json()) as { backends: Listed[] }).backends;
 }
 
 describe("the backends file", () => {
@@ -59,9 +73,8 @@ describe("the backends file", () => {
     expect(backends.map((b) => [b.name, b.source])).toEqual([["box-a", "file"], ["cloud-b", "file"], ["local", "builtin"]]);
     expect(backends.find((b) => b.name === "box-a")).toMatchObject({ url: "http://10.0.0.2:11434", slots: 2, hasCredential: false });
     expect(backends.find((b) => b.name === "cloud-b")).toMatchObject({ hasCredential: true, boundary: "cloud" });
-    const admin = await AdminClient.signIn(gatehouse.url);
-    expect((await admin.call("PATCH", "/admin/api/backends/box-a", { slots: 9 })).status).toBe(409);
-    expect((await admin.call("DELETE", "/admin/api/backends/cloud-b")).status).toBe(409);
+    expect((await call(gatehouse, "PATCH", "/admin/api/backends/box-a", { slots: 9 })).status).toBe(409);
+    expect((await call(gatehouse, "DELETE", "/admin/api/backends/cloud-b")).status).toBe(409);
     expect(gatehouse.output()).toContain("backends file: 2 declared");
     expect(gatehouse.output()).not.toContain(credential);
     expect(await everythingOnDisk(dataDir)).not.toContain(credential);
@@ -91,14 +104,17 @@ describe("the backends file", () => {
     expect(error.message).toMatch(message);
   });
 
-  test("after refused starts the catalog is still the last good file's", async () => {
+  test("after refused starts the catalog is still the last good file's; with the variable unset, the file's backends go", async () => {
     gatehouse = await start([
       { name: "box-a", kind: "ollama", url: "http://10.0.0.3:11434", boundary: "lan", slots: 4 },
       { name: "box-c", kind: "openai", url: "http://10.0.0.4:8000/v1", boundary: "local", enabled: false },
     ]);
     expect((await listed(gatehouse)).map((b) => b.name).sort()).toEqual(["box-a", "box-c", "local"]);
+    // One made through the API stays whatever the file says.
+    expect((await call(gatehouse, "POST", "/admin/api/backends", { name: "mine", kind: "ollama", url: "http://10.0.0.7:11434", boundary: "lan" })).status).toBe(201);
     expect(await gatehouse.stop()).toBe(0);
-    gatehouse = await start([]);
-    expect((await listed(gatehouse)).map((b) => b.name)).toEqual(["local"]);
+    gatehouse = await start([], { GATEHOUSE_BACKENDS_FILE: "" });
+    expect((await listed(gatehouse)).map((b) => b.name).sort()).toEqual(["local", "mine"]);
+    expect(gatehouse.output()).toContain("backends file: 0 declared, 0 new, 2 removed");
   });
 });

@@ -50,6 +50,10 @@ async function createBackend(c: Context<AppEnv>): Promise<Response> {
 async function patchBackend(c: Context<AppEnv>): Promise<Response> {
   const current = await writable(c);
   const patch = validated(backendPatchBody, c.var.jsonBody);
+  // A stored credential never follows a backend to another host: that would hand it to whoever runs the new one.
+  if (patch.url !== undefined && new URL(patch.url).origin !== new URL(current.url).origin && current.credentialCiphertext !== null && patch.credential === undefined) {
+    throw new GatehouseError("invalid_request", { message: "credential: give it again (or null) to move a backend that has one to another host" });
+  }
   if (patch.name !== undefined && patch.name !== current.name) {
     const holder = await findBackendRow(c.env.DB, patch.name);
     if (holder && holder.id !== current.id) throw nameTaken();

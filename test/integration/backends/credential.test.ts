@@ -70,6 +70,25 @@ describe("the credential at rest", () => {
   });
 });
 
+describe("the credential stays with its host", () => {
+  test("moving a backend with a credential to another host needs the credential again (or null); the same host does not", async () => {
+    const cookie = await adminCookie();
+    const credential = secretOf("host");
+    const created = await createBackend(cookie, backendBody({ url: "https://api.example.test/v1", credential }));
+    const moved = await asSession(cookie, "PATCH", `/admin/api/backends/${created.id}`, { url: "https://collector.evil.test/v1" });
+    expect(moved.status).toBe(400);
+    expect(((await moved.json()) as { error: { message: string } }).error.message).toMatch(/^credential: /);
+    const row = await env.DB.prepare("SELECT url FROM backends WHERE id = ?").bind(created.id).first<{ url: string }>();
+    expect(row?.url).toBe("https://api.example.test/v1");
+    // Another path on the same origin keeps it; a new host with a new credential, or with none, is accepted.
+    expect((await asSession(cookie, "PATCH", `/admin/api/backends/${created.id}`, { url: "https://api.example.test/v2" })).status).toBe(200);
+    expect(await openCredential(env.SESSION_SECRET, (await storedCiphertext(created.id))!)).toBe(credential);
+    expect((await asSession(cookie, "PATCH", `/admin/api/backends/${created.id}`, { url: "http://10.0.0.9:8000/v1", credential: null })).status).toBe(200);
+    expect(await storedCiphertext(created.id)).toBeNull();
+    expect((await asSession(cookie, "PATCH", `/admin/api/backends/${created.id}`, { url: "https://api.example.test/v1" })).status).toBe(200);
+  });
+});
+
 describe("the credential never comes back", () => {
   test("not in any response, listing, admin record, export or log line; the records say only set/cleared", async () => {
     const cookie = await adminCookie();

@@ -41,7 +41,7 @@ export async function backendChanges(sessionSecret: string, patch: BackendPatchI
  * The admin record's detail: what the backend is now, and whether the
  * credential was set or cleared — never its value or ciphertext.
  */
-export function backendDetail(row: Omit<BackendRow, "createdAt" | "updatedAt">, credential: "set" | "cleared" | "kept"): AdminDetail {
+export function backendDetail(row: Omit<BackendRow, "createdAt" | "updatedAt">, credential: "set" | "cleared" | "kept" | "none"): AdminDetail {
   return {
     backendId: row.id,
     name: row.name,

@@ -39,7 +39,7 @@ async function createBackend(c: Context<AppEnv>): Promise<Response> {
   const input = validated(newBackendBody, c.var.jsonBody);
   if (await findBackendRow(c.env.DB, input.name)) throw nameTaken();
   const row = await newBackendRow(c.env.SESSION_SECRET, input);
-  const record = { action: "backend.create" as const, targetUserId: null, detail: backendDetail(row, row.credentialCiphertext === null ? "kept" : "set") };
+  const record = { action: "backend.create" as const, targetUserId: null, detail: backendDetail(row, row.credentialCiphertext === null ? "none" : "set") };
   await commitAdminChange(c, [record], { kind: "backend.insert", row, at: Date.now() });
   const stored = await findBackendRow(c.env.DB, row.id);
   // Taken between the check and the batch (two admins at once): the insert did nothing.

@@ -1,6 +1,7 @@
 import type { GatehouseConfig } from "../config";
 import { enabledBackends, type StoredBackend } from "../db/backends";
 import { catalogEpoch } from "./catalog-epoch";
+import { builtInBackend } from "./backend-view";
 import { builtInBackendName } from "./types";
 
 /**
@@ -26,25 +27,9 @@ export interface RuntimeCatalog {
   byName(name: string): RuntimeBackend | undefined;
 }
 
-/** The built-in backend, from the settings. */
+/** The built-in backend, from the settings (src/backends/backend-view.ts). */
 export function localBackend(config: Pick<GatehouseConfig, "GATEHOUSE_OLLAMA" | "GATEHOUSE_MAX_INFLIGHT">): RuntimeBackend {
-  return {
-    id: builtInBackendName,
-    name: builtInBackendName,
-    kind: "ollama",
-    url: `http://${config.GATEHOUSE_OLLAMA}`,
-    slots: config.GATEHOUSE_MAX_INFLIGHT,
-    priority: 0,
-    enabled: true,
-    boundary: "local",
-    models: null,
-    prices: null,
-    hasCredential: false,
-    source: "builtin",
-    sealedCredential: null,
-    updatedAt: 0,
-    builtIn: true,
-  };
+  return { ...builtInBackend(config), sealedCredential: null, updatedAt: 0, builtIn: true };
 }
 
 export function buildCatalog(local: RuntimeBackend, rows: readonly StoredBackend[]): RuntimeCatalog {

@@ -56,16 +56,14 @@ export function boundaryOf(backend: RuntimeBackend, model: string | null): DataB
   return backend.builtIn && model !== null && isCloudModel(model) ? "cloud" : backend.boundary;
 }
 
-/** Everyone may use `local`; `lan` and `cloud` only when granted (boundaries, or the older allow-cloud flag). */
-export function boundariesOf(principal: Principal): DataBoundary[] {
-  const granted = (principal as Principal & { boundaries?: readonly DataBoundary[] | null }).boundaries;
-  if (granted) return granted.includes("local") ? [...granted] : ["local", ...granted];
-  return principal.allowCloudModels ? ["local", "cloud"] : ["local"];
+/** The data boundaries this request may cross (src/governance/boundaries.ts: the user's grant narrowed by the key). */
+export function boundariesOf(principal: Principal): readonly DataBoundary[] {
+  return principal.boundaries;
 }
 
-/** The key's pinned backend names, or null. */
+/** The key's pinned backend names, in its order, or null. */
 export function pinnedOf(principal: Principal): string[] | null {
-  const pinned = (principal as Principal & { pinnedBackends?: readonly string[] | null }).pinnedBackends;
+  const pinned = principal.pinnedBackends;
   return pinned && pinned.length > 0 ? pinned.map((name) => name.toLowerCase()) : null;
 }
 

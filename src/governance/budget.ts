@@ -1,7 +1,6 @@
 import type { Principal } from "../auth/principal";
 import { costSince } from "../db/audit-events";
 import { GatehouseError } from "../errors";
-import type { Limits } from "./limits";
 
 /**
  * The monthly spending limit (limits.monthlyBudgetUsd): once a user's
@@ -15,8 +14,7 @@ import type { Limits } from "./limits";
 
 /** The limit in US dollars, or null when none is set. */
 export function monthlyBudgetOf(principal: Principal): number | null {
-  const budget = (principal.limits as Limits & { monthlyBudgetUsd?: number | null }).monthlyBudgetUsd;
-  return typeof budget === "number" ? budget : null;
+  return principal.limits.monthlyBudgetUsd ?? null;
 }
 
 export function monthStart(now: number): number {

@@ -2,8 +2,9 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { modelAllowed } from "../inference/model-policy";
 import type { Listing } from "../inference/route-table";
-import { runtimeCatalog } from "./catalog";
-import { modelsOf } from "./discovery";
+import type { Principal } from "../auth/principal";
+import { runtimeCatalog, type RuntimeBackend, type RuntimeCatalog } from "./catalog";
+import { modelsOf, servesModel } from "./discovery";
 import { outboundOf } from "./outbound";
 import { boundariesOf, boundaryOf, pinnedOf } from "./routing";
 
@@ -22,9 +23,8 @@ export async function catalogEntries(c: Context<AppEnv>, listing: Listing): Prom
   const catalog = await runtimeCatalog(c.env.DB, c.var.config);
   if (catalog.onlyLocal) return [];
   const boundaries = boundariesOf(principal);
-  const pinned = pinnedOf(principal);
+  const others = usableOthers(principal, catalog);
   const out = outboundOf(c.env, c.var.config);
-  const others = catalog.backends.filter((backend) => !backend.builtIn && boundaries.includes(backend.boundary) && (pinned === null || pinned.includes(backend.name)));
   const lists = await Promise.all(others.map((backend) => modelsOf(out, backend)));
   const entries: Entry[] = [];
   others.forEach((backend, index) => {
@@ -35,4 +35,22 @@ export async function catalogEntries(c: Context<AppEnv>, listing: Listing): Prom
     }
   });
   return entries;
+}
+
+/** The catalog's backends other than `local` that this caller may use. */
+function usableOthers(principal: Principal, catalog: RuntimeCatalog): RuntimeBackend[] {
+  const boundaries = boundariesOf(principal);
+  const pinned = pinnedOf(principal);
+  return catalog.backends.filter((backend) => !backend.builtIn && boundaries.includes(backend.boundary) && (pinned === null || pinned.includes(backend.name)));
+}
+
+/** GET /v1/models/{backend/model}: the listing's entry for one model of another backend, or null (then `local` is asked, as before). */
+export async function catalogModel(c: Context<AppEnv>, id: string): Promise<Entry | null> {
+  const principal = c.var.principal;
+  const slash = id.indexOf("/");
+  if (!principal || slash <= 0) return null;
+  const catalog = await runtimeCatalog(c.env.DB, c.var.config);
+  const backend = usableOthers(principal, catalog).find((candidate) => candidate.name === id.slice(0, slash).toLowerCase());
+  if (!backend || !(await servesModel(outboundOf(c.env, c.var.config), backend, id.slice(slash + 1)))) return null;
+  return { id, object: "model", created: 0, owned_by: backend.name };
 }

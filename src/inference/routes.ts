@@ -1,5 +1,6 @@
 import { Hono, type MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
+import { catalogModel } from "../backends/listing-entries";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { anthropicCountTokensBody } from "./agent-schemas";
@@ -36,6 +37,8 @@ export function inferenceRoutes(stepsFor: StepsFor): Hono<AppEnv> {
       await guardEgress(c, modelRoute, undefined, target);
       return aliasedModel(c, id, target);
     }
+    const other = await catalogModel(c, id); // `backend/model` of another backend the caller may use
+    if (other) return c.json(other);
     return forward(c, { method: "GET", path: `/v1/models/${encodeURIComponent(id)}` }, modelRoute);
   });
   // Anthropic's token count: answered here, never forwarded (Ollama has none).

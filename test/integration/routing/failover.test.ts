@@ -137,5 +137,8 @@ describe("priority and failover between two boxes", () => {
     expect(names).toContain("box2/llama3.2:latest");
     const openai = await (await gateway("/v1/models", { headers: bearer(key.secret) })).json<{ data: { id: string; owned_by: string }[] }>();
     expect(openai.data.find((model) => model.id === "box2/qwen2.5:0.5b")).toEqual({ id: "box2/qwen2.5:0.5b", object: "model", created: 0, owned_by: "box2" });
+    const one = await gateway("/v1/models/box2/qwen2.5:0.5b", { headers: bearer(key.secret) });
+    expect(await one.json()).toEqual({ id: "box2/qwen2.5:0.5b", object: "model", created: 0, owned_by: "box2" });
+    expect((await gateway("/v1/models/box2/no-such-model", { headers: bearer(key.secret) })).status).toBe(404);
   });
 });

@@ -120,6 +120,20 @@ describe("priority and failover between two boxes", () => {
     expect(row).toMatchObject({ backend: "box2", served_model: "qwen2.5:0.5b", model: "box2/qwen2.5:0.5b" });
   });
 
+  test("the prefix comes off the model field however the client spelled its key", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: -5, models: ["qwen2.5:0.5b"] });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", '{"MODEL":"box2/qwen2.5:0.5b","messages":[{"role":"user","content":"hi"}],"stream":false}', bearer(key.secret));
+    expect(response.status).toBe(200);
+    const [sent] = await chats(box());
+    const raw = Buffer.from(sent!.rawBase64!, "base64").toString();
+    expect(raw).not.toContain("box2/");
+    // One model member (the edit replaces the client's, in its own spelling), naming the model alone.
+    const sentBody = JSON.parse(raw) as Record<string, unknown>;
+    expect(Object.keys(sentBody).filter((name) => name.toLowerCase() === "model")).toEqual(["model"]);
+    expect(sentBody.model).toBe("qwen2.5:0.5b");
+  });
+
   test("a disabled backend is never sent anything", async () => {
     await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, enabled: false, models: ["llama3.2:latest"] });
     const { key } = await caller();

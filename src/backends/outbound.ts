@@ -125,12 +125,18 @@ function credentialOf(sessionSecret: string, backend: RuntimeBackend): Promise<s
   });
 }
 
+/** Headers only Gatehouse sets, whatever a translator asks for: the credential's, the connection's, the client's. */
+const reserved = new Set(["authorization", "x-api-key", "cookie", "host", "content-length", "transfer-encoding", "connection"]);
+
 function headersFor(backend: RuntimeBackend, credential: string | null, call: UpstreamCall): Headers {
   const headers = new Headers({ Accept: "application/json, application/x-ndjson, text/event-stream" });
+  for (const [name, value] of Object.entries(call.headers ?? {})) {
+    if (!reserved.has(name.toLowerCase()) && !name.toLowerCase().startsWith("x-forwarded-")) headers.set(name, value);
+  }
   if (call.rawBody) headers.set("Content-Type", "application/octet-stream");
   else if (call.body !== undefined) headers.set("Content-Type", "application/json");
   if (backend.kind === "anthropic") {
-    headers.set("anthropic-version", "2023-06-01");
+    if (!headers.has("anthropic-version")) headers.set("anthropic-version", "2023-06-01");
     if (credential !== null) headers.set("x-api-key", credential);
   } else if (credential !== null) {
     headers.set("Authorization", `Bearer ${credential}`);

@@ -14,6 +14,11 @@ export interface UpstreamCall {
   body?: Uint8Array;
   /** A raw body streamed as it arrives (model blobs); sent instead of `body`. */
   rawBody?: ReadableStream<Uint8Array> | null;
+  /**
+   * Protocol headers the backend's dialect needs (a translator's `anthropic-version`, say): Gatehouse's
+   * own, never a client's. A credential, Host or Cookie among them is dropped (src/backends/outbound.ts).
+   */
+  headers?: Record<string, string>;
   /** Aborts the upstream call, e.g. when the client goes away. */
   signal?: AbortSignal;
 }

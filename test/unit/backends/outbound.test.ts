@@ -25,7 +25,7 @@ function recorder(answer: () => Response = () => new Response("{}")) {
 async function backend(kind: BackendKind, url: string, credential: string | null): Promise<RuntimeBackend> {
   const local = localBackend({ GATEHOUSE_OLLAMA: "127.0.0.1:11434", GATEHOUSE_MAX_INFLIGHT: 2 });
   const sealed = credential === null ? null : await sealCredential(secret, credential);
-  const catalog = buildCatalog(local, [{ ...local, id: "b", name: "box", kind, url, source: "api", builtIn: false, hasCredential: sealed !== null, sealedCredential: sealed, updatedAt: 1 }]);
+  const catalog = buildCatalog(local, [{ ...local, id: "b", name: "box", kind, url, source: "api", hasCredential: sealed !== null, sealedCredential: sealed, updatedAt: 1 }]);
   return catalog.byName("box")!;
 }
 

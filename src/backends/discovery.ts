@@ -8,7 +8,8 @@ import type { BackendKind } from "./types";
  * else what it says itself — Ollama's GET /api/tags, an OpenAI-compatible
  * server's GET {base}/models, Anthropic's GET /v1/models — asked at most
  * every 60 s, and again on a miss (a model just pulled), but not more than
- * once per few seconds however many unknown names arrive. Kept per isolate,
+ * once per few seconds however many unknown names arrive (and not at all on
+ * a miss while the backend did not answer its last look-up). Kept per isolate,
  * per backend version. A backend that cannot be asked serves what it served
  * last (nothing, the first time): routing then passes it by.
  * Look-ups carry `X-Gatehouse-Lookup`, so an engine's log can tell them from
@@ -28,6 +29,8 @@ interface Known {
   names: string[];
   keys: Set<string>;
   at: number;
+  /** The last ask got no list (down, slow, not JSON): no asking again on a miss until the list is stale. */
+  failed: boolean;
   asking: Promise<void> | null;
 }
 
@@ -42,6 +45,7 @@ const versionOf = (backend: RuntimeBackend) => `${backend.id}\u0000${backend.url
 
 async function ask(out: Outbound, backend: RuntimeBackend, entry: Known, now: number): Promise<void> {
   const shape = listPaths[backend.kind];
+  entry.failed = true;
   try {
     const response = await callBackend(out, backend, { method: "GET", path: shape.path }, "discovery");
     if (!response.ok) {
@@ -60,6 +64,7 @@ async function ask(out: Outbound, backend: RuntimeBackend, entry: Known, now: nu
     }
     entry.names = [...names];
     entry.keys = new Set(entry.names.map((name) => modelKey(backend.kind, name)));
+    entry.failed = false;
   } catch {
     // Unreachable or not JSON: keep what was known; the breaker and probes judge its health.
   } finally {
@@ -76,7 +81,7 @@ function entryFor(backend: RuntimeBackend): Known {
   const version = versionOf(backend);
   let entry = known.get(version);
   if (!entry) {
-    entry = { names: [], keys: new Set(), at: -Infinity, asking: null };
+    entry = { names: [], keys: new Set(), at: -Infinity, failed: false, asking: null };
     known.set(version, entry);
   }
   return entry;
@@ -96,6 +101,8 @@ export async function servesModel(out: Outbound, backend: RuntimeBackend, model:
   if (backend.models !== null) return backend.models.some((name) => modelKey(backend.kind, name) === key);
   const entry = entryFor(backend);
   const stale = now - entry.at >= freshMs;
-  if (stale || (!entry.keys.has(key) && now - entry.at >= missRefreshMs)) await refresh(out, backend, entry, now);
+  // A backend that did not answer last time is asked again once the list is stale, not at every miss:
+  // while it is down, requests do not each wait for its look-up to time out.
+  if (stale || (!entry.keys.has(key) && !entry.failed && now - entry.at >= missRefreshMs)) await refresh(out, backend, entry, now);
   return entry.keys.has(key);
 }

@@ -83,6 +83,16 @@ describe("priority and failover between two boxes", () => {
     expect(await chats(box())).toHaveLength(1);
   });
 
+  test("a failover never crosses a boundary the caller may not cross: with local failing, a cloud box is not tried", async () => {
+    await addBackend({ name: "cloudbox", url: `http://${secondBox()}`, priority: -5, boundary: "cloud", models: ["llama3.2:latest"] });
+    await local().configure({ status: 500 });
+    const { key } = await caller();
+    const response = await postJson("/api/chat", chat("llama3.2:latest"), bearer(key.secret));
+    // local's own 500, or (when its model list could not be read either) 403: only the cloud box serves it.
+    expect([500, 403]).toContain(response.status);
+    expect((await box().log()).requests).toHaveLength(0);
+  });
+
   test("a 4xx is the client's: passed back, never tried elsewhere", async () => {
     await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, models: ["llama3.2:latest"] });
     await box().configure({ status: 400, errorBody: { error: "bad request from the engine" } });

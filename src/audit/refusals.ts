@@ -5,10 +5,12 @@ import { outcomeOf } from "../inference/outcome";
 import type { SealedEvent } from "./canonical";
 import { auditWriteFailed } from "../observability/registry";
 import { auditLedger } from "./ledger";
+import { blockedCategoriesOf } from "../sensitive/blocked";
 import { storedClientAddress } from "../sensitive/client-address";
 
 /**
- * Refusals are audited too: 401, 403, 429 and 503, from the one onError, off
+ * Refusals are audited too: 401, 403, 429, 503 and a 422 sensitive_data_blocked
+ * (naming the categories, never a value), from the one onError, off
  * the response path (waitUntil). A refusal of an authenticated caller is a
  * record of its own (one per request id). An unauthenticated one carries no
  * trustworthy identity and can come in floods, so it is counted in one row
@@ -24,11 +26,13 @@ import { storedClientAddress } from "../sensitive/client-address";
  */
 
 const audited = new Set<number>([401, 403, 429, 503]);
+/** Refused for what the request contained (sensitive data under a `block` policy): on the record, naming the categories. */
+const auditedCodes = new Set<string>(["sensitive_data_blocked"]);
 const minuteMs = 60_000;
 const waitMs = 2_000;
 
 export async function recordRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
-  if (!audited.has(error.status) || c.var.auditStarted === true) return;
+  if (!(audited.has(error.status) || auditedCodes.has(error.code)) || c.var.auditStarted === true) return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
     ctx = c.executionCtx;
@@ -68,6 +72,7 @@ function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): S
     ttfbMs: null, promptTokens: null, completionTokens: null, bytesOut: null, responseSha256: null, responseBytes: null,
     finishedAt: now,
     count: 1,
+    blockedCategories: blockedCategoriesOf(error),
   };
 }
 

@@ -1,10 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { GatehouseError } from "../errors";
 import { foldKey, isRecord } from "../body/fold";
 import { outgoingBody, type OutgoingBody } from "../body/received";
 import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
 import type { CustomPattern } from "./custom-patterns";
+import { SensitiveDataBlocked } from "./blocked";
 import { collectTexts } from "./body-text";
 import { isSecret, type Category } from "./categories";
 import { destinationBoundary } from "./destination";
@@ -54,7 +54,7 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
       }
     });
     if (blocked) {
-      throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
+      throw new SensitiveDataBlocked(screening.blocked);
     }
     // Redactions are edits like policy's others: every other member still goes as the client sent it.
     for (const [key, value] of screening.forwardMembers) c.var.bodyEdits.set([key], value);

@@ -98,6 +98,38 @@ describe("sensitive data in the admin console", () => {
     expect(unexpectedProblems(problems, [400, 422])).toEqual([]);
   });
 
+  test("without a reason the console asks for one on every read; no answer, no read", async () => {
+    await page.fill("#audit-reason", "");
+    const before = (await admin.json<{ actions: { action: string }[] }>("GET", "/admin/api/audit/actions")).actions.filter((a) => a.action === "audit.read").length;
+    const asked: string[] = [];
+    const answerWith = (reply: string | null) =>
+      page.once("dialog", (dialog) => {
+        asked.push(dialog.message());
+        void (reply === null ? dialog.dismiss() : dialog.accept(reply));
+      });
+    const row = page.locator("#audit-table tr.audit-row", { hasText: "/api/chat" }).first();
+    const toggle = row.locator("button.audit-expand");
+    if ((await toggle.getAttribute("aria-expanded")) === "true") await toggle.click();
+    answerWith(null);
+    await toggle.click();
+    await textOnceContains(page, "#audit-table .audit-detail-row", "reason");
+    expect(await page.locator("#audit-table .audit-prompt").count()).toBe(0);
+    await toggle.click(); // closes the refused detail
+    answerWith("asked by the console 42");
+    await toggle.click();
+    expect(await textOnceContains(page, "#audit-table .audit-prompt", "EMAIL")).toMatch(/\[EMAIL:[0-9a-f]{8}\]/);
+    expect(asked).toHaveLength(2);
+    expect(asked[0]).toMatch(/Reason for reading/);
+    const reads = (await admin.json<{ actions: { action: string; detail: unknown }[] }>("GET", "/admin/api/audit/actions")).actions.filter((a) => a.action === "audit.read");
+    expect(reads.length).toBe(before + 1);
+    expect(reads.some((read) => JSON.stringify(read.detail).includes("asked by the console 42"))).toBe(true);
+    // The export link asks too, and a dismissed question downloads nothing.
+    answerWith(null);
+    await page.click("#export-all");
+    expect(asked).toHaveLength(3);
+    expect(await page.locator("#export-all").getAttribute("href")).not.toContain("reason=");
+  });
+
   test("a person sees on /account who read their records and why", async () => {
     const password = "reads-person-password-2026";
     await personWithPassword(admin, "reads-person", password);

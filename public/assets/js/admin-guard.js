@@ -9,6 +9,7 @@ import { api } from "./api.js";
 import { byId, formatTime, h, say } from "./dom.js";
 import { cell, fillBody, reportError } from "./admin-ui.js";
 import { usernameOf } from "./admin-store.js";
+import { askReasonOnClick } from "./read-reason.js";
 
 export function initGuard() {
   byId("guard-settings-form").addEventListener("submit", (event) => {
@@ -16,6 +17,7 @@ export function initGuard() {
     void saveSettings();
   });
   byId("guard-refresh").addEventListener("click", () => void loadVerdicts());
+  askReasonOnClick(byId("guard-export"), "the labelled prompts and answers");
   void loadSettings();
   void loadVerdicts();
 }

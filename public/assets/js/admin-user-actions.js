@@ -85,7 +85,9 @@ export function deletePanel(user, callbacks) {
       confirm.removeAttribute("disabled");
       if (error instanceof ApiError && error.code === "export_required") {
         say(alert, `Not deleted: ${error.message}`, "error");
-        replace(remedy, h("a", { class: "button secondary export-before-delete", href: exportPath(user), download: "" }, `Export the audit trail of ${user.username} (CSV)`), h("span", { class: "small muted" }, "then delete again."));
+        const exportLink = h("a", { class: "button secondary export-before-delete", href: exportPath(user), download: "" }, `Export the audit trail of ${user.username} (CSV)`);
+        askReasonOnClick(exportLink, `the audit trail of ${user.username}`);
+        replace(remedy, exportLink, h("span", { class: "small muted" }, "then delete again."));
         remedy.hidden = false;
       } else {
         reportError(alert, `Deleting ${user.username}`, error);

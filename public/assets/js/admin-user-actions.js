@@ -8,6 +8,7 @@
 import { ApiError, api } from "./api.js";
 import { h, replace, say } from "./dom.js";
 import { reportError, showSecret } from "./admin-ui.js";
+import { askReasonOnClick } from "./read-reason.js";
 
 /** @typedef {import("./admin-store.js").AdminUser} AdminUser */
 

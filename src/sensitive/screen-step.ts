@@ -3,6 +3,7 @@ import type { AppEnv } from "../env";
 import { foldKey, isRecord } from "../body/fold";
 import { outgoingBody, type OutgoingBody } from "../body/received";
 import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import type { ExchangeResult } from "../inference/exchange";
 import type { CustomPattern } from "./custom-patterns";
 import { SensitiveDataBlocked } from "./blocked";
 import { collectTexts } from "./body-text";
@@ -19,32 +20,39 @@ import type { StoredForms } from "./stored-forms";
  * The pipeline's sensitive-data step, after the body is validated and before
  * anything is admitted, recorded or forwarded. It applies the policy (redact
  * in the forwarded body; block → 422 naming the categories, nothing
- * forwarded), leaves the redacted forms for the audit recorder, and hangs
- * one settle hook that scans the answer and stores every finding of the
- * request (category, keyed fingerprint, count, action — never the value).
+ * forwarded), and leaves on the request the redacted forms for the audit
+ * recorder and recordFindings, which the way out (settleFindings) runs to scan
+ * the answer and store every finding of the request (category, keyed
+ * fingerprint, count, action — never the value).
  */
 
 export type { StoredForms };
 
+/** The way out's findings step: nothing when the screen did not run. */
+export function settleFindings(c: Context<AppEnv>, result: ExchangeResult): Promise<void> | undefined {
+  return c.var.sensitive?.recordFindings(result);
+}
+
 export function screenSensitive(): MiddlewareHandler<AppEnv> {
   return async function screenSensitive(c, next) {
     const received = c.var.upstreamBody ? c.var.receivedBody : undefined;
-    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || !received || !isRecord(received.value)) return next();
+    const edits = c.var.bodyEdits;
+    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || !received || !edits || !isRecord(received.value)) return next();
     // What the client sent, less what policy already removed (POST /chat's credentials).
-    const removed = new Set(c.var.bodyEdits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
+    const removed = new Set(edits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
     const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
     const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
-    const boundary = destinationBoundary(c.var.model);
+    const boundary = destinationBoundary(c.var.model ?? null);
     const screening = await screenBody(body, scanner, policy, boundary, key);
 
     let answer: Promise<{ stored: string; tallies: Tally[] }> | undefined;
     const answerOf = (text: string) => (answer ??= screenAnswer(text, scanner, key));
     const blocked = screening.blocked.length > 0;
-    // Registered before a block is thrown: the exchange settles refused requests too, so their findings land.
-    c.var.settlement.add(async (result) => {
+    // Left before a block is thrown: the exchange settles refused requests too, so their findings land.
+    const recordFindings = async (result: ExchangeResult) => {
       const answered = blocked ? [] : (await answerOf(result.responseText)).tallies;
       await insertFindings(c.env.DB, [...rowsOf(c, "prompt", screening.tallies), ...rowsOf(c, "answer", answered)]);
       if (guard.model && !blocked && result.outcome === "ok") {
@@ -52,14 +60,14 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
         const job = { requestId: c.var.requestId, userId: principal.userId, prompt: collectTexts(body).join("\n\n"), answer: result.responseText, regexFlagged: flagged([...screening.tallies, ...answered]) };
         c.executionCtx.waitUntil(runGuard(c.env, c.var.config.GATEHOUSE_OLLAMA, guard, job).catch(() => {}));
       }
-    });
+    };
+    c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored, recordFindings });
     if (blocked) {
       throw new SensitiveDataBlocked(screening.blocked);
     }
     // Redactions are edits like policy's others: every other member still goes as the client sent it.
-    for (const [key, value] of screening.forwardMembers) c.var.bodyEdits.set([key], value);
-    if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
-    c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored });
+    for (const [key, value] of screening.forwardMembers) edits.set([key], value);
+    if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, edits));
     await next();
     // The client gets back what it sent where the model echoes a placeholder; the audit keeps the placeholder (it read the answer upstream of this).
     const restoring = boundary === "cloud" && c.var.config.GATEHOUSE_SENSITIVE_RESTORE === "on" && screening.restorable.size > 0;
@@ -89,7 +97,7 @@ function flagged(tallies: readonly Tally[]): boolean {
 function rowsOf(c: Context<AppEnv>, location: "prompt" | "answer", tallies: readonly Tally[]): NewFinding[] {
   const at = Date.now();
   return tallies.map((t) => ({
-    requestId: c.var.requestId, at, userId: c.var.principal.userId, keyId: c.var.principal.keyId, model: c.var.model,
+    requestId: c.var.requestId, at, userId: c.var.principal.userId, keyId: c.var.principal.keyId, model: c.var.model ?? null,
     location, category: t.category, fingerprint: t.fingerprint, count: t.count, action: t.action,
   }));
 }

@@ -4,7 +4,7 @@ import { resetSimulator, simulatorLog } from "../helpers/simulator";
 import { asKey, seedKey, seedUser } from "../identity/helpers";
 import { rowOf, verifyNow } from "../audit/helpers";
 import { errorOf } from "../../helpers/error-shape";
-import { clearPolicies, everyCell, planted, plantedForms, plantedText, readableContentOf, setPolicy, settled } from "./helpers";
+import { clearPolicies, everyCell, forwardedBodies, planted, plantedForms, plantedText, readableContentOf, setPolicy, settled, userWithKey } from "./helpers";
 
 /**
  * Each policy on the agents' dialects — Anthropic's /v1/messages and
@@ -47,12 +47,6 @@ const dialects = [
   },
 ] as const;
 
-async function userWithKey() {
-  const user = await seedUser();
-  return { user, key: await seedKey(user.id) };
-}
-
-const forwarded = async () => JSON.stringify((await simulatorLog()).requests.map((r) => r.body));
 
 describe.each(dialects)("$name", (dialect) => {
   test.each([false, true])("observe (default): forwarded as sent, findings of prompt and answer recorded, stored redacted (stream %s)", async (stream) => {
@@ -62,7 +56,7 @@ describe.each(dialects)("$name", (dialect) => {
     expect(await response.text()).toContain(planted.aws); // the simulator echoes the last user text
     const id = response.headers.get("x-request-id")!;
     const { findings } = await settled(id);
-    expect(await forwarded()).toContain(planted.email);
+    expect(await forwardedBodies()).toContain(planted.email);
     const prompt = findings.filter((f) => f.location === "prompt");
     expect(new Set(prompt.map((f) => f.category))).toEqual(new Set(["email", "payment_card", "iban", "phone", "aws_key"]));
     expect(prompt.every((f) => f.action === "observe")).toBe(true);
@@ -85,7 +79,7 @@ describe.each(dialects)("$name", (dialect) => {
     const response = await postJson(dialect.path, dialect.body(plantedText, stream), bearer(key.secret));
     expect(response.status).toBe(200);
     const answer = await response.text();
-    const seen = await forwarded();
+    const seen = await forwardedBodies();
     expect(seen).not.toContain(planted.email);
     expect(seen).not.toContain(planted.iban);
     expect(seen).toContain(planted.card); // observed: as sent

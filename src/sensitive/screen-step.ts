@@ -11,7 +11,7 @@ import { isSecret, type Category } from "./categories";
 import { destinationBoundary } from "./destination";
 import { runGuard } from "./guard";
 import { fingerprintKey } from "./keys";
-import { restoringBody } from "./restore";
+import { restoringBody } from "./restore-stream";
 import { scannerFor, type Scanner } from "./scan";
 import { screenAnswer, screenBody, type Tally } from "./screen";
 import type { StoredForms } from "./stored-forms";

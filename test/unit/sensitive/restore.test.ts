@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { destinationBoundary } from "../../../src/sensitive/destination";
-import { restoreText, restoreWhole, restoringBody } from "../../../src/sensitive/restore";
+import { restoreText, restoreWhole } from "../../../src/sensitive/restore";
+import { restoringBody } from "../../../src/sensitive/restore-stream";
 
 /**
  * Placeholder restoring on the client's copy of an answer: whole bodies and

@@ -42,6 +42,7 @@ describe("nothing sensitive is stored after a whole run", () => {
   const ids: string[] = [];
   const statuses: number[] = [];
   const refused: { id: string; status: number }[] = [];
+  const cloudAnswers: string[] = [];
 
   beforeAll(async () => {
     simulator = await startSimulator();
@@ -50,6 +51,22 @@ describe("nothing sensitive is stored after a whole run", () => {
     const service = await admin.userWithKey("canary-pipeline", { limits: generous });
     await personWithPassword(admin, "canary-person", "canary-person-password-2026");
     await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "global", actions: { email: "redact" } });
+    // Toward a cloud model the secrets are redacted (the default) and the email too (global policy);
+    // the simulator echoes the placeholders and the client gets its values back, cut across chunks or not.
+    const cloudUser = await admin.userWithKey("canary-cloud", { limits: generous });
+    await admin.json("PATCH", `/admin/api/users/${cloudUser.userId}`, { allowCloudModels: true });
+    for (const [stream, charsPerChunk] of [[false, null], [true, null], [true, 4]] as const) {
+      await fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ charsPerChunk }) });
+      const response = await fetch(`${gatehouse.url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${cloudUser.secret}` },
+        body: JSON.stringify({ model: "gpt-oss:120b-cloud", stream, messages: [{ role: "user", content: text }] }),
+      });
+      cloudAnswers.push(await response.text());
+      ids.push(response.headers.get("X-Request-Id")!);
+      statuses.push(response.status);
+    }
+    await fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ charsPerChunk: null }) });
     const blocked = await admin.userWithKey("canary-blocked", { limits: generous });
     await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "user", subject: blocked.userId, actions: { iban: "block", payment_card: "block" } });
     const send = (path: string, body: Record<string, unknown>, secret: string | null) =>
@@ -100,7 +117,18 @@ describe("nothing sensitive is stored after a whole run", () => {
 
   test("every request went through (observe and redact never refuse)", () => {
     expect(statuses.every((s) => s === 200), JSON.stringify(statuses)).toBe(true);
-    expect(ids.length).toBe(15);
+    expect(ids.length).toBe(18);
+  });
+
+  test("toward the cloud the model saw placeholders and the client got its values back", async () => {
+    const cloudBodies = JSON.stringify(simulator.state.requests.filter((r) => JSON.stringify(r.body).includes("-cloud")).map((r) => r.body));
+    for (const value of [planted.email, planted.jwt, planted.github, planted.aws]) expect(cloudBodies).not.toContain(value);
+    expect(cloudBodies).toMatch(/\[GITHUB_TOKEN:[0-9a-f]{8}\]/);
+    expect(cloudAnswers).toHaveLength(3);
+    for (const answer of cloudAnswers) {
+      for (const value of [planted.email, planted.jwt, planted.github, planted.aws]) expect(answer).toContain(value);
+      expect(answer).not.toMatch(/\[(?:EMAIL|JWT|GITHUB_TOKEN|AWS_KEY):[0-9a-f]{8}\]/);
+    }
   });
 
   test("a request the policy blocks is refused with 422 and sealed as a refusal naming the categories", async () => {

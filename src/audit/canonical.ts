@@ -50,6 +50,8 @@ export interface SealedEvent {
   servedModel?: string | null;
   failover?: string | null;
   costMicros?: number | null;
+  /** The sensitive-data categories a 422 refusal named (`email,payment_card`); absent or null otherwise. */
+  blockedCategories?: string | null;
 }
 
 /** The sealed fields of an admin action (admin_actions minus seq). */
@@ -80,6 +82,7 @@ export function encodeEvent(e: SealedEvent): string {
   // The same for where it was served (issue 16): records from before the catalog, and refusals, hash unchanged.
   const served = [e.backend ?? null, e.servedModel ?? null, e.failover ?? null, e.costMicros ?? null];
   if (served.some((value) => value !== null)) fields.push(["served/v1", ...served]);
+  if (e.blockedCategories) fields.push(["blocked/v1", e.blockedCategories]);
   return JSON.stringify(fields);
 }
 
@@ -120,5 +123,6 @@ export function sealedEventOf<T extends SealedEvent>(row: T): SealedEvent {
     responseBytes: row.responseBytes, finishedAt: row.finishedAt, count: row.count,
     requestedModel: row.requestedModel ?? null,
     backend: row.backend ?? null, servedModel: row.servedModel ?? null, failover: row.failover ?? null, costMicros: row.costMicros ?? null,
+    blockedCategories: row.blockedCategories ?? null,
   };
 }

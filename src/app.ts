@@ -79,8 +79,8 @@ export function createApp(): Hono<AppEnv> {
       ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes, ...(route.legacy ? { credentialsFirst: bodyCredentials(bodyCredentialsMaxBytes) } : {}) })] : []),
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
-      screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit
       routeRequest(route), //               which backends may serve it (catalog, data boundaries: 403), the spending limit (429)
+      screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit
       ...(route.group === "inference" ? [admit(route)] : []), // per-user rate/slots/quota, then the fair GPU queue
       auditStart(), //                      the audit record is committed before anything is forwarded (503 otherwise)
     ]),

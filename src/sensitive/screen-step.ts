@@ -8,6 +8,7 @@ import type { CustomPattern } from "./custom-patterns";
 import { SensitiveDataBlocked } from "./blocked";
 import { collectTexts } from "./body-text";
 import { isSecret, type Category } from "./categories";
+import { boundaryOf } from "../backends/routing";
 import { destinationBoundary } from "./destination";
 import { runGuard } from "./guard";
 import { fingerprintKey } from "./keys";
@@ -45,7 +46,9 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
-    const boundary = destinationBoundary(c.var.model ?? null);
+    // Where routing may send it (any cloud candidate makes it cloud-bound: failover may reach it).
+    const routing = c.var.routing;
+    const boundary = destinationBoundary(c.var.model ?? null, routing?.candidates.map((backend) => boundaryOf(backend, routing.model)));
     const screening = await screenBody(body, scanner, policy, boundary, key);
 
     let answer: Promise<{ stored: string; tallies: Tally[] }> | undefined;

@@ -72,6 +72,21 @@ describe("data boundaries are permissions", () => {
     expect(sent!.headers["openai-organization"]).toBeUndefined();
   });
 
+  test("a prompt toward a cloud backend is screened as leaving the organisation: secrets are redacted by default", async () => {
+    await cloudBackend();
+    const { key } = await caller(["local", "cloud"]);
+    const aws = "AKIAIOSFODNN7EXAMPLE";
+    const response = await postJson("/v1/chat/completions", { model: cloudModel, messages: [{ role: "user", content: `my key is ${aws} ok` }] }, bearer(key.secret));
+    expect(response.status).toBe(200);
+    const [sent] = (await box().log()).requests;
+    expect(Buffer.from(sent!.rawBase64!, "base64").toString()).not.toContain(aws);
+    // The same toward a local box is observed, not redacted (the default for local).
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 50, models: ["llama3.2:latest"] });
+    await postJson("/api/chat", { model: "box2/llama3.2:latest", messages: [{ role: "user", content: `my key is ${aws} ok` }], stream: false }, bearer(key.secret));
+    const local = (await box().log()).requests.find((request) => request.path === "/api/chat");
+    expect(Buffer.from(local!.rawBase64!, "base64").toString()).toContain(aws);
+  });
+
   test("cost is recorded from the backend's prices and the tokens it reported", async () => {
     await cloudBackend();
     const { key } = await caller(["local", "cloud"]);

@@ -2,6 +2,8 @@ import { eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { userContentKeys } from "../db/sensitive-schema";
 import type { EventText } from "../db/audit-content";
+import { credentialEpoch } from "../db/credential-epoch";
+import { EpochCache } from "../db/epoch-cache";
 import { wrapKey } from "./keys";
 
 /**
@@ -35,8 +37,25 @@ async function unwrap(secret: string, wrapped: string): Promise<CryptoKey> {
   return crypto.subtle.unwrapKey("raw", fromBase64(wrapped), await wrapKey(secret), "AES-KW", "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-/** The user's content key, created on first use (a concurrent creator's key wins: insert-or-ignore, then read). */
-async function contentKey(db: D1Database, secret: string, userId: string): Promise<CryptoKey> {
+/**
+ * Unwrapped content keys this isolate has used, by user, while no credential
+ * changed since (src/db/credential-epoch.ts: deleting a user, which deletes
+ * the wrapped key, bumps it) and for at most a minute; never written anywhere.
+ */
+const unwrapped = new EpochCache<CryptoKey>(credentialEpoch, 60_000, 10_000);
+
+/** The user's content key (remembered, else read from D1 and unwrapped). */
+async function contentKey(db: D1Database, secret: string, userId: string, now = Date.now()): Promise<CryptoKey> {
+  const known = unwrapped.get(userId, now);
+  if (known) return known;
+  const epoch = credentialEpoch();
+  const key = await storedContentKey(db, secret, userId);
+  unwrapped.set(userId, key, epoch, now);
+  return key;
+}
+
+/** The user's content key from D1, created on first use (a concurrent creator's key wins: insert-or-ignore, then read). */
+async function storedContentKey(db: D1Database, secret: string, userId: string): Promise<CryptoKey> {
   const d = drizzle(db);
   let row = await d.select().from(userContentKeys).where(eq(userContentKeys.userId, userId)).get();
   if (!row) {

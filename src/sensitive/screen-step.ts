@@ -3,7 +3,7 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { foldKey, isRecord } from "../body/fold";
 import { outgoingBody, type OutgoingBody } from "../body/received";
-import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import { insertFindings, type NewFinding } from "../db/sensitive";
 import type { ExchangeResult } from "../inference/exchange";
 import { isCloudModel } from "../inference/model-policy";
 import type { CustomPattern } from "./custom-patterns";
@@ -13,6 +13,7 @@ import { runGuard } from "./guard";
 import { fingerprintKey } from "./keys";
 import { scannerFor, type Scanner } from "./scan";
 import { screenAnswer, screenBody, type Tally } from "./screen";
+import { screeningFor } from "./screening-cache";
 import type { StoredForms } from "./stored-forms";
 
 /**
@@ -41,7 +42,7 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     const removed = new Set(edits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
     const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
-    const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
+    const { policy, patterns, guard } = await screeningFor(c.env.DB, principal.userId, principal.keyId);
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
     const boundary = typeof c.var.model === "string" && isCloudModel(c.var.model) ? "cloud" : "local";

@@ -1,0 +1,25 @@
+import { EpochCache } from "../db/epoch-cache";
+import { screeningEpoch } from "../db/screening-epoch";
+import { loadScreening } from "../db/sensitive";
+
+/**
+ * What the screen reads for a caller (policies of its scopes, the custom
+ * patterns, the guard's settings), remembered per user and key while no
+ * write to them has committed since (src/db/screening-epoch.ts) and for at
+ * most a minute: an admin's change applies to the very next request, and the
+ * hot path reads no D1 for a caller it has screened.
+ */
+
+export type Screening = Awaited<ReturnType<typeof loadScreening>>;
+
+const remembered = new EpochCache<Screening>(screeningEpoch, 60_000, 10_000);
+
+export async function screeningFor(db: D1Database, userId: string | null, keyId: string | null, now = Date.now()): Promise<Screening> {
+  const id = `${userId ?? ""}\u0000${keyId ?? ""}`;
+  const known = remembered.get(id, now);
+  if (known) return known;
+  const epoch = screeningEpoch();
+  const read = await loadScreening(db, userId, keyId);
+  remembered.set(id, read, epoch, now);
+  return read;
+}

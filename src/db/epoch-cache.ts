@@ -44,6 +44,16 @@ export class EpochCache<T> {
     this.entries.set(id, { value, epoch, expiresAt: now + this.ttlMs });
   }
 
+  /** The remembered value, else `read()`'s, kept unless a write committed while it was read. */
+  async through(id: string, read: () => Promise<T>, now = Date.now()): Promise<T> {
+    const known = this.get(id, now);
+    if (known !== null) return known;
+    const epoch = this.epochNow();
+    const value = await read();
+    this.set(id, value, epoch, now);
+    return value;
+  }
+
   clear(): void {
     this.entries.clear();
   }

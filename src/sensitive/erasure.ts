@@ -45,13 +45,8 @@ async function unwrap(secret: string, wrapped: string): Promise<CryptoKey> {
 const unwrapped = new EpochCache<CryptoKey>(credentialEpoch, 60_000, 10_000);
 
 /** The user's content key (remembered, else read from D1 and unwrapped). */
-async function contentKey(db: D1Database, secret: string, userId: string, now = Date.now()): Promise<CryptoKey> {
-  const known = unwrapped.get(userId, now);
-  if (known) return known;
-  const epoch = credentialEpoch();
-  const key = await storedContentKey(db, secret, userId);
-  unwrapped.set(userId, key, epoch, now);
-  return key;
+function contentKey(db: D1Database, secret: string, userId: string): Promise<CryptoKey> {
+  return unwrapped.through(userId, () => storedContentKey(db, secret, userId));
 }
 
 /** The user's content key from D1, created on first use (a concurrent creator's key wins: insert-or-ignore, then read). */

@@ -14,12 +14,6 @@ export type Screening = Awaited<ReturnType<typeof loadScreening>>;
 
 const remembered = new EpochCache<Screening>(screeningEpoch, 60_000, 10_000);
 
-export async function screeningFor(db: D1Database, userId: string | null, keyId: string | null, now = Date.now()): Promise<Screening> {
-  const id = `${userId ?? ""}\u0000${keyId ?? ""}`;
-  const known = remembered.get(id, now);
-  if (known) return known;
-  const epoch = screeningEpoch();
-  const read = await loadScreening(db, userId, keyId);
-  remembered.set(id, read, epoch, now);
-  return read;
+export function screeningFor(db: D1Database, userId: string | null, keyId: string | null): Promise<Screening> {
+  return remembered.through(`${userId ?? ""}\u0000${keyId ?? ""}`, () => loadScreening(db, userId, keyId));
 }

@@ -42,7 +42,7 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     const removed = new Set(edits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
     const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
-    const { policy, patterns, guard } = await screeningFor(c.env.DB, principal.userId, principal.keyId);
+    const { policy, patterns, guard } = await screeningFor(c.env.DB, principal.userId, principal.keyId, c.var.config.GATEHOUSE_CREDENTIAL_CACHE === "on");
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
     const boundary = typeof c.var.model === "string" && isCloudModel(c.var.model) ? "cloud" : "local";

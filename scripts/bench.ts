@@ -112,7 +112,7 @@ async function auditAndExport(url: string, admin: AdminClient, gated: Target, wo
   if (exportRows > before) await throughput(gated, "/api/chat", chat, 64, { amount: exportRows - before });
   const afterFill = await waitForSettledCount(admin);
   const recordsPerSecond = (afterFill - before) / ((performance.now() - started) / 1000);
-  const exportRun = () => timedExport(`${url}/admin/api/audit.csv`, admin.cookie);
+  const exportRun = () => timedExport(`${url}/admin/api/audit.csv?reason=bench`, admin.cookie);
   if (!workerd) return { recordsPerSecond: round(recordsPerSecond), export: await exportRun() };
   const { result, peakMiB, startMiB } = await peakRssDuring(workerd, 50, exportRun);
   return {

@@ -2,7 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { foldKey, isRecord } from "../body/fold";
 import { outgoingBody, type OutgoingBody } from "../body/received";
-import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import { insertFindings, type NewFinding } from "../db/sensitive";
 import type { ExchangeResult } from "../inference/exchange";
 import type { CustomPattern } from "./custom-patterns";
 import { SensitiveDataBlocked } from "./blocked";
@@ -15,6 +15,7 @@ import { fingerprintKey } from "./keys";
 import { restoringBody } from "./restore-stream";
 import { scannerFor, type Scanner } from "./scan";
 import { screenAnswer, screenBody, type Tally } from "./screen";
+import { screeningFor } from "./screening-cache";
 import type { StoredForms } from "./stored-forms";
 
 /**
@@ -43,7 +44,7 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     const removed = new Set(edits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
     const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
-    const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
+    const { policy, patterns, guard } = await screeningFor(c.env.DB, principal.userId, principal.keyId, c.var.config.GATEHOUSE_CREDENTIAL_CACHE === "on");
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
     // Where routing may send it (any cloud candidate makes it cloud-bound: failover may reach it).

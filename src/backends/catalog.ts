@@ -45,7 +45,10 @@ let cached: { epoch: number; config: GatehouseConfig; catalog: Promise<RuntimeCa
 /** The catalog for this request: from the isolate's cache unless the epoch moved. */
 export function runtimeCatalog(db: D1Database, config: GatehouseConfig): Promise<RuntimeCatalog> {
   const epoch = catalogEpoch();
-  if (cached && cached.epoch === epoch && cached.config === config) return cached.catalog;
+  // GATEHOUSE_CREDENTIAL_CACHE=off is the setting for a runtime with several isolates, where the
+  // epoch (per isolate) misses another isolate's change: then every request reads the catalog.
+  const cacheOn = config.GATEHOUSE_CREDENTIAL_CACHE === "on";
+  if (cacheOn && cached && cached.epoch === epoch && cached.config === config) return cached.catalog;
   const catalog = enabledBackends(db).then((rows) => buildCatalog(localBackend(config), rows));
   const entry = { epoch, config, catalog };
   cached = entry;

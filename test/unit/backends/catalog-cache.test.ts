@@ -31,4 +31,11 @@ describe("the runtime catalog is read once per catalog change, not per request",
     await runtimeCatalog(db, config);
     expect(prepared()).toBe(2);
   });
+
+  test("with GATEHOUSE_CREDENTIAL_CACHE=off (several isolates) every request reads it", async () => {
+    const config = parseConfig({ GATEHOUSE_OLLAMA: "127.0.0.1:11434", GATEHOUSE_CREDENTIAL_CACHE: "off" });
+    const { db, prepared } = countingD1();
+    for (let i = 0; i < 3; i++) await runtimeCatalog(db, config);
+    expect(prepared()).toBe(3);
+  });
 });

@@ -3,6 +3,8 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { Admission, rateLimitHeaders } from "../governance/admission";
 import { admissionQueue } from "../governance/admission-queue";
+import { backendOutcomeOf } from "../backends/breaker";
+import { localCandidates } from "../governance/queue-entry";
 import { userLimiter } from "../governance/user-limiter";
 import { promptEstimate, type Reservation } from "../governance/reservation";
 import { ceilingRules, type CeilingRules } from "../inference/ceilings";
@@ -35,7 +37,8 @@ export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<App
 
     const admission = openAdmission(c);
     c.set("admission", admission);
-    settlement.add((result) => admission.release(result.usage));
+    // The backend's breaker learns what the exchange said (5xx and connection errors fail, 4xx succeed).
+    settlement.add((result) => admission.release(result.usage, backendOutcomeOf(result)));
     // Keeps the request's context alive until the slots are given back, even after the client left.
     c.executionCtx.waitUntil(admission.done);
 
@@ -72,7 +75,9 @@ async function waitForSlot(c: Context<AppEnv>, admission: Admission): Promise<vo
   signal.addEventListener("abort", leave);
   try {
     if (signal.aborted) throw new GatehouseError("overloaded");
-    await admission.enterQueue({ userId: principal.userId, username: principal.username, service: principal.role === "service" });
+    // Until routing chooses among the catalog's backends, every request is the built-in one's.
+    const candidates = localCandidates(c.var.config.GATEHOUSE_MAX_INFLIGHT);
+    await admission.enterQueue({ userId: principal.userId, username: principal.username, service: principal.role === "service", candidates });
   } finally {
     signal.removeEventListener("abort", leave);
   }

@@ -3,7 +3,6 @@ import type { BackendOutcome } from "../backends/breaker";
 import { configFrom } from "../config";
 import type { PlainBindings } from "../plain-bindings";
 import { BackendGates } from "./backend-gates";
-import { FairQueue } from "./fair-queue";
 import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
 import { LeaseStore } from "./lease-store";
 import {
@@ -11,6 +10,7 @@ import {
   type EnterInput, type EnterResult, type FailoverInput, type FailoverResult, type SlotCandidate,
 } from "./queue-entry";
 import { queueSnapshot, type InflightLease, type QueueSnapshot, type Waiter } from "./queue-snapshot";
+import { overloadedRetrySeconds, WaitingLine } from "./waiting-line";
 
 export type { EnterInput, EnterResult, FailoverInput, FailoverResult, SlotCandidate } from "./queue-entry";
 
@@ -35,18 +35,11 @@ export type { EnterInput, EnterResult, FailoverInput, FailoverResult, SlotCandid
 
 export const admissionQueueName = "global";
 
-/** Interactive accounts weigh twice what service accounts do (see fair-queue.ts). */
-const weightOf = (service: boolean) => (service ? 1 : 2);
-/** How long to tell a refused client to back off; answer lengths are unknown, so a short fixed pause. */
-const overloadedRetrySeconds = 5;
 const outcomes = new Set<unknown>(["success", "failure", null, undefined]);
 
 export class AdmissionQueue extends DurableObject<PlainBindings> {
   private readonly inflight = new Map<string, InflightLease>();
-  private readonly waiters = new Map<string, Waiter>();
-  private readonly queue = new FairQueue<Waiter>();
-  /** Failovers waiting: served before the fair queue, in arrival order. */
-  private readonly failovers: Waiter[] = [];
+  private readonly line = new WaitingLine();
   private readonly gates: BackendGates;
   private readonly store: LeaseStore;
 
@@ -70,17 +63,16 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     const config = configFrom(this.env);
     const now = Date.now();
     this.dropExpired(now);
-    if (this.inflight.has(request.leaseId) || this.waiters.has(request.leaseId)) {
+    if (this.inflight.has(request.leaseId) || this.line.has(request.leaseId)) {
       throw new Error("lease id already in use");
     }
     const candidates = request.candidates ?? localCandidates(config.GATEHOUSE_MAX_INFLIGHT);
     this.gates.learn(candidates);
-    const full = this.queue.size >= config.GATEHOUSE_MAX_QUEUE && this.gates.pick(candidates, now) === null;
-    if (full && !this.makeRoomFor(request.userId)) {
+    const full = this.line.queued >= config.GATEHOUSE_MAX_QUEUE && this.gates.pick(candidates, now) === null;
+    if (full && !this.line.makeRoomFor(request.userId)) {
       return { ok: false, reason: "full", retryAfter: overloadedRetrySeconds };
     }
-    const granted = this.wait({ ...request, candidates }, now, config.GATEHOUSE_QUEUE_TIMEOUT);
-    this.queue.push(request.userId, weightOf(request.service), this.waiters.get(request.leaseId)!);
+    const granted = this.line.add({ ...request, candidates }, now, config.GATEHOUSE_QUEUE_TIMEOUT);
     // Even with a slot free, the fair order decides who gets it.
     this.pump(now);
     await this.scheduleAlarm();
@@ -107,8 +99,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     }
     this.gates.learn(others);
     const waiter = { leaseId: lease.leaseId, userId: lease.userId, username: lease.username, service: false, candidates: others };
-    const granted = this.wait({ ...waiter, failedOver: lease.backend }, now, configFrom(this.env).GATEHOUSE_QUEUE_TIMEOUT);
-    this.failovers.push(this.waiters.get(lease.leaseId)!);
+    const granted = this.line.add({ ...waiter, failedOver: lease.backend }, now, configFrom(this.env).GATEHOUSE_QUEUE_TIMEOUT);
     this.pump(now);
     await this.scheduleAlarm();
     const result = await granted;
@@ -118,7 +109,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
   /** Keeps a live request's slot; false when it holds none. */
   async renew(leaseId: string): Promise<boolean> {
     const lease = this.inflight.get(leaseId);
-    if (!lease) return this.waiters.has(leaseId);
+    if (!lease) return this.line.has(leaseId);
     lease.expiresAt = Date.now() + leaseTtlMs;
     this.store.renew(leaseId, lease.expiresAt);
     return true;
@@ -127,8 +118,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
   /** Frees the slot (its backend's breaker learns `outcome`), or takes the request out of the queue. */
   async release(leaseId: string, outcome?: BackendOutcome | null): Promise<void> {
     if (!outcomes.has(outcome)) throw new TypeError("outcome must be success, failure or null");
-    const waiter = this.waiters.get(leaseId);
-    if (waiter) this.giveUp(waiter, "cancelled");
+    this.line.giveUp(leaseId, "cancelled");
     const lease = this.inflight.get(leaseId);
     if (lease) {
       this.freeLease(lease, outcome ?? null, Date.now());
@@ -156,12 +146,10 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
   async snapshot(catalog: SlotCandidate[] = []): Promise<QueueSnapshot> {
     const config = configFrom(this.env);
     this.gates.learn(catalog.map((candidate) => slotCandidate.parse(candidate)));
-    const waiting = [...this.waiters.values()];
+    const waiting = this.line.all();
     const now = Date.now();
     const backends = this.gates.view(now, (name) => waiting.filter((w) => w.candidates.some((c) => c.name === name)).length);
-    const waitingByUser = this.queue.waiting();
-    for (const waiter of this.failovers) waitingByUser.set(waiter.userId, [...(waitingByUser.get(waiter.userId) ?? []), waiter]);
-    return queueSnapshot(this.inflight.values(), waitingByUser, now, {
+    return queueSnapshot(this.inflight.values(), this.line.byUser(), now, {
       maxInflight: config.GATEHOUSE_MAX_INFLIGHT,
       maxQueue: config.GATEHOUSE_MAX_QUEUE,
     }, backends);
@@ -174,30 +162,17 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     await this.scheduleAlarm(true);
   }
 
-  /** A pending grant, registered with its deadline; the caller puts it in line. */
-  private wait(request: Omit<Waiter, "enqueuedAt" | "resolve" | "timer">, now: number, timeoutSeconds: number): Promise<EnterResult> {
-    return new Promise<EnterResult>((resolve) => {
-      const waiter: Waiter = { ...request, enqueuedAt: now, resolve, timer: undefined };
-      waiter.timer = setTimeout(() => this.giveUp(waiter, "timeout"), timeoutSeconds * 1000);
-      this.waiters.set(request.leaseId, waiter);
-    });
-  }
-
   /** Hands free slots to waiting requests: failovers first, then in fair order. */
   private pump(now: number): void {
     for (;;) {
       let backend: string | null = null;
-      const servable = (waiter: Waiter) => (backend = this.gates.pick(waiter.candidates, now, waiter.failedOver)) !== null;
-      const failover = this.failovers.findIndex(servable);
-      const waiter = failover >= 0 ? this.failovers.splice(failover, 1)[0] : this.queue.popFirst(servable)?.item;
+      const waiter = this.line.take((next: Waiter) => (backend = this.gates.pick(next.candidates, now, next.failedOver)) !== null);
       if (!waiter || backend === null) return;
       this.grant(waiter, backend, now);
     }
   }
 
   private grant(waiter: Waiter, backend: string, now: number): void {
-    clearTimeout(waiter.timer);
-    this.waiters.delete(waiter.leaseId);
     const trial = this.gates.hold(backend, now);
     const lease: InflightLease = {
       leaseId: waiter.leaseId, userId: waiter.userId, username: waiter.username, backend, trial,
@@ -214,31 +189,6 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     this.gates.release(lease.backend, outcome, lease.trial === true, now);
   }
 
-  /**
-   * A full queue is shared fairly: the newest request of the user with the
-   * most waiting is refused to make room, if that user would still have more
-   * waiting than this one. False when nobody holds more than their share.
-   */
-  private makeRoomFor(userId: string): boolean {
-    const busiest = this.queue.busiest();
-    if (!busiest || busiest.count <= this.queue.waitingFor(userId) + 1) return false;
-    const evicted = this.queue.popNewest(busiest.user);
-    if (!evicted) return false;
-    clearTimeout(evicted.timer);
-    this.waiters.delete(evicted.leaseId);
-    evicted.resolve({ ok: false, reason: "full", retryAfter: overloadedRetrySeconds });
-    return true;
-  }
-
-  private giveUp(waiter: Waiter, reason: "timeout" | "cancelled"): void {
-    clearTimeout(waiter.timer);
-    this.waiters.delete(waiter.leaseId);
-    const failover = this.failovers.indexOf(waiter);
-    if (failover >= 0) this.failovers.splice(failover, 1);
-    else this.queue.remove(waiter.userId, waiter);
-    waiter.resolve({ ok: false, reason, retryAfter: overloadedRetrySeconds });
-  }
-
   private dropExpired(now: number): void {
     const expired = expiredLeases([...this.inflight].map(([id, lease]) => [id, lease.expiresAt]), now);
     for (const id of expired) this.freeLease(this.inflight.get(id)!, null, now);
@@ -247,7 +197,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
   private async scheduleAlarm(afterAlarm = false): Promise<void> {
     const expiries = [...this.inflight.values()].map((lease) => lease.expiresAt);
     // Someone waits while a breaker cools down: wake when it may take a trial.
-    const retryAt = this.waiters.size > 0 ? this.gates.nextRetryAt(Date.now()) : null;
+    const retryAt = this.line.all().length > 0 ? this.gates.nextRetryAt(Date.now()) : null;
     const next = earliestExpiry(retryAt === null ? expiries : [...expiries, retryAt]);
     if (next === null) return;
     // Inside alarm() the fired alarm may still read as set; always set the next one.

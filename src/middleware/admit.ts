@@ -4,6 +4,7 @@ import { GatehouseError } from "../errors";
 import { Admission, rateLimitHeaders } from "../governance/admission";
 import { admissionQueue } from "../governance/admission-queue";
 import { backendOutcomeOf } from "../backends/breaker";
+import { probeBackendsWhenDue } from "../backends/probe-round";
 import { localCandidates } from "../governance/queue-entry";
 import { userLimiter } from "../governance/user-limiter";
 import { promptEstimate, type Reservation } from "../governance/reservation";
@@ -41,6 +42,8 @@ export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<App
     settlement.add((result) => admission.release(result.usage, backendOutcomeOf(result)));
     // Keeps the request's context alive until the slots are given back, even after the client left.
     c.executionCtx.waitUntil(admission.done);
+    // Backend health: a probe round when one is due (at most once per GATEHOUSE_PROBE_INTERVAL), off the response path.
+    c.executionCtx.waitUntil(probeBackendsWhenDue(c.env, c.var.config));
 
     const limit = c.var.outputLimit ?? 0;
     const reserve: Reservation = { prompt: promptEstimate(c.var.upstreamBody?.bytes.byteLength ?? 0), output: limit };

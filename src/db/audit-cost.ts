@@ -6,7 +6,7 @@ import { auditEvents } from "./schema";
 /**
  * Money spent per backend, from the audit rows' cost_micros (set from a
  * backend's prices and the tokens it reported). Read through the partial
- * index audit_events_cost (migrations/0023), which holds priced rows only.
+ * index audit_events_cost (migrations/0023_create_cost_index.sql), which holds priced rows only.
  */
 export async function costMicrosByBackend(db: D1Database): Promise<{ backend: string; micros: number }[]> {
   const rows = await drizzle(db)

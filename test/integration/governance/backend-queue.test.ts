@@ -170,6 +170,8 @@ describe("the breaker inside the queue", () => {
     const onB = [request("b1", [boxB]), request("b2", [boxB])];
     for (const req of onB) await stub.enter(req);
     const waiting = stub.enter(request("w"));
+    // box-a is free but open: the request waits rather than being sent there.
+    await untilWaiting(stub, 1);
     // Nothing is released: only the cooldown's end can serve it (as box-a's trial).
     expect(await waiting).toMatchObject(granted("box-a"));
     await stub.probed([{ name: "box-a", up: true }]);

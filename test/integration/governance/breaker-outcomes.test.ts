@@ -1,4 +1,4 @@
-import { beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeEach, describe, expect, test } from "vitest";
 import { configureSimulator, resetSimulator, simulatorLog } from "../helpers/simulator";
 import { chatBody, complete, globalQueue, principalFor } from "./harness";
 
@@ -14,6 +14,10 @@ beforeEach(async () => {
   expect((await complete(someone(), "/api/chat", chatBody("warm up"))).response.status).toBe(200);
 });
 
+
+afterAll(async () => {
+  await resetSimulator(); // no fault left for the next file
+});
 
 describe("the breaker is fed by real outcomes", () => {
   test("4xx answers are the client's: however many, the breaker stays closed", async () => {

@@ -1,6 +1,11 @@
 import { env } from "cloudflare:test";
-import { describe, expect, test } from "vitest";
+import { beforeEach, describe, expect, test } from "vitest";
+import { resetSimulator } from "../helpers/simulator";
 import { chatBody, principalFor, send } from "./harness";
+
+beforeEach(async () => {
+  await resetSimulator();
+});
 
 /**
  * Durable Object round trips per request, counted at the bindings: every
@@ -33,9 +38,9 @@ describe("Durable Object round trips per request", () => {
     const calls: string[] = [];
     const bindings = { ADMISSION: counting(env.ADMISSION, "queue", calls), USER_LIMITER: counting(env.USER_LIMITER, "user", calls) };
     const { response, settled } = await send(principalFor(`rt-${crypto.randomUUID()}`), "/api/chat", chatBody("count the calls", stream), { bindings });
-    expect(response.status).toBe(200);
-    await response.arrayBuffer();
+    const text = await response.text();
     await settled;
+    expect(response.status, text).toBe(200);
     // A health probe round (at most once per GATEHOUSE_PROBE_INTERVAL, off the response path) is not part of a request.
     const perRequest = calls.filter((call) => call !== "queue.probed");
     expect(perRequest.sort()).toEqual(["queue.enter", "queue.release", "user.acquire", "user.release"]);

@@ -1,5 +1,6 @@
 import type { TokenUsage } from "../inference/exchange";
 import type { BackendOutcome } from "../backends/breaker";
+import type { HealthOf } from "../backends/health-order";
 import { GatehouseError } from "../errors";
 import { observeQueueWait } from "../observability/registry";
 import { admissionQueue, type AdmissionQueue, type EnterInput, type EnterResult, type FailoverResult, type SlotCandidate } from "./admission-queue";
@@ -39,6 +40,9 @@ import type { UserLimiter } from "./user-limiter";
  *   (src/backends/breaker.ts): connection errors, timeouts and 5xx fail, 4xx succeed.
  * - reportOutcome(env, backend, outcome) (below): an outcome learned outside
  *   a held slot (one round trip of its own).
+ * - backendHealth(env) (below) with healthyFirst() (src/backends/health-order.ts):
+ *   candidates ordered by breaker and probe, for a caller that wants to look
+ *   first; admission itself needs neither.
  */
 export interface AdmissionHandle {
   /** The user's rate bucket after this request (the RateLimit-* headers), or null when unlimited. */
@@ -54,6 +58,12 @@ export interface AdmissionHandle {
    * the client went away; later calls are no-ops.
    */
   release(usage?: TokenUsage | null, outcome?: BackendOutcome | null): Promise<void>;
+}
+
+/** Every backend's breaker and last probe, by name (one round trip; see src/backends/health-order.ts). */
+export async function backendHealth(env: { ADMISSION: DurableObjectNamespace<AdmissionQueue> }): Promise<Map<string, HealthOf>> {
+  const { backends } = await admissionQueue(env).snapshot();
+  return new Map(backends.map((backend) => [backend.name, { breaker: backend.breaker, health: backend.health }]));
 }
 
 /** An outcome seen outside a held slot (a discovery call, say) for `backend`'s breaker. */
@@ -127,7 +137,6 @@ export class Admission implements AdmissionHandle {
     const result = await this.call<FailoverResult>(() => this.queue.failover({ leaseId: this.leaseId, outcome, candidates }));
     this.queueState = result.ok ? "held" : "none";
     this.backend = result.ok ? result.backend : null;
-    if (result.ok) observeQueueWait(result.waitedMs);
     // Released while waiting (the client went away): the release gave the slot back already.
     return this.released ? null : this.backend;
   }

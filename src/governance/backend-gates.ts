@@ -105,7 +105,7 @@ export class BackendGates {
 
   /** Every backend known from the catalog, a request or a probe; `waitingFor` counts its waiters. */
   view(now: number, waitingFor: (name: string) => number): BackendView[] {
-    const names = new Set([...this.slots.keys(), ...this.held.keys(), ...this.probes.keys()]);
+    const names = new Set([...this.slots.keys(), ...this.held.keys(), ...this.probes.keys(), ...this.breakers.keys()]);
     return [...names].sort().map((name) => {
       const breaker = this.breaker(name).view(now);
       const probe = this.probes.get(name);

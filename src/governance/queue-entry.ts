@@ -10,7 +10,8 @@ import { builtInBackendName } from "../backends/types";
 /** A backend a request may be served by, and that backend's slots (requests in flight at once). */
 export const slotCandidate = z.object({
   name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/),
-  slots: z.number().int().min(1).max(4096),
+  // No upper bound: GATEHOUSE_MAX_INFLIGHT has none, and `local` must be admitted with whatever it says.
+  slots: z.number().int().min(1),
 });
 export type SlotCandidate = z.infer<typeof slotCandidate>;
 
@@ -18,7 +19,7 @@ export type SlotCandidate = z.infer<typeof slotCandidate>;
 const candidateList = z
   .array(slotCandidate)
   .min(1)
-  .max(32)
+  .max(1000)
   .refine((list) => new Set(list.map((candidate) => candidate.name)).size === list.length, "a backend is named twice");
 
 // Trust boundary: the worker is our own code, but a malformed call is refused, not queued.

@@ -1,5 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
+import { healthyFirst } from "../../../src/backends/health-order";
+import { backendHealth, reportOutcome } from "../../../src/governance/admission";
 import type { AdmissionQueue, EnterResult } from "../../../src/governance/admission-queue";
 
 // The test config sets GATEHOUSE_MAX_INFLIGHT=2, GATEHOUSE_MAX_QUEUE=16, GATEHOUSE_QUEUE_TIMEOUT=4,
@@ -176,6 +178,18 @@ describe("the breaker inside the queue", () => {
     expect(await waiting).toMatchObject(granted("box-a"));
     await stub.probed([{ name: "box-a", up: true }]);
     expect(await backendOf(stub, "box-a")).toMatchObject({ health: "up" });
+  });
+
+  test("reportOutcome and backendHealth: what the worker-side helpers say reaches the same breakers", async () => {
+    const stub = queueStub();
+    const scoped = { ADMISSION: { idFromName: () => stub.id, get: () => stub } as unknown as typeof env.ADMISSION };
+    for (let i = 0; i < 3; i++) await reportOutcome(scoped, "box-a", "failure");
+    await reportOutcome(scoped, "box-b", "success");
+    const health = await backendHealth(scoped);
+    expect(health.get("box-a")).toEqual({ breaker: "open", health: "unknown" });
+    expect(healthyFirst([boxA, boxB], health).map((b) => b.name)).toEqual(["box-b", "box-a"]);
+    // The grant agrees: box-a is skipped.
+    expect(await stub.enter(request("u1"))).toMatchObject(granted("box-b"));
   });
 
   test("bad calls are refused: unknown outcome, malformed backend names, duplicate candidates", async () => {

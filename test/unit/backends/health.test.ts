@@ -48,3 +48,18 @@ describe("health probes", () => {
     expect(dueForProbe(targets, 15_000, 115_000)).toHaveLength(1);
   });
 });
+
+describe("candidates ordered by health", () => {
+  test("closed and answering first, then half-open or last seen down, then open; the caller's order within each", async () => {
+    const { healthyFirst } = await import("../../../src/backends/health-order");
+    const names = ["open-a", "fine-b", "down-c", "half-d", "fine-e", "unknown-f"].map((name) => ({ name }));
+    const views = new Map([
+      ["open-a", { breaker: "open", health: "up" }],
+      ["fine-b", { breaker: "closed", health: "up" }],
+      ["down-c", { breaker: "closed", health: "down" }],
+      ["half-d", { breaker: "half-open", health: "unknown" }],
+      ["fine-e", { breaker: "closed", health: "unknown" }],
+    ] as const);
+    expect(healthyFirst(names, views).map((c) => c.name)).toEqual(["fine-b", "fine-e", "unknown-f", "down-c", "half-d", "open-a"]);
+  });
+});

@@ -1,7 +1,8 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
 import { healthyFirst } from "../../../src/backends/health-order";
-import { backendHealth, reportOutcome } from "../../../src/governance/admission";
+import { Admission, backendHealth, reportOutcome } from "../../../src/governance/admission";
+import { defaultLimits } from "../../../src/governance/limits";
 import type { AdmissionQueue, EnterResult } from "../../../src/governance/admission-queue";
 
 // The test config sets GATEHOUSE_MAX_INFLIGHT=2, GATEHOUSE_MAX_QUEUE=16, GATEHOUSE_QUEUE_TIMEOUT=4,
@@ -135,6 +136,37 @@ describe("failover before the first byte", () => {
     expect((await stub.snapshot()).inflight).toBe(0);
     expect(await stub.failover({ leaseId: crypto.randomUUID(), outcome: null, candidates: [boxA, boxB] })).toMatchObject({ ok: false, reason: "none" });
     expect((await stub.snapshot()).inflight).toBe(0);
+  });
+});
+
+describe("the worker's side (Admission)", () => {
+  test("enterQueue says the backend, failover moves the request, release frees the new slot and feeds its breaker", async () => {
+    const stub = queueStub();
+    const userId = `u-${crypto.randomUUID()}`;
+    const limiter = env.USER_LIMITER.get(env.USER_LIMITER.idFromName(userId));
+    const admission = new Admission(limiter, stub, crypto.randomUUID());
+    await admission.acquireUser(defaultLimits);
+    expect(await admission.enterQueue({ userId, username: "u", service: false, candidates: [boxA, boxB] })).toBe("box-a");
+    expect(await admission.failover("failure", [boxA, boxB])).toBe("box-b");
+    expect(admission.backend).toBe("box-b");
+    await admission.release(null, "failure");
+    expect(await backendOf(stub, "box-a")).toMatchObject({ inflight: 0, consecutiveFailures: 1 });
+    expect(await backendOf(stub, "box-b")).toMatchObject({ inflight: 0, consecutiveFailures: 1 });
+    // Nothing left to move once released.
+    expect(await admission.failover("failure", [boxA, boxB])).toBeNull();
+    expect((await stub.snapshot()).inflight).toBe(0);
+  });
+
+  test("a failover with nowhere to go holds nothing afterwards, and release changes nothing more", async () => {
+    const stub = queueStub();
+    const userId = `u-${crypto.randomUUID()}`;
+    const admission = new Admission(env.USER_LIMITER.get(env.USER_LIMITER.idFromName(userId)), stub, crypto.randomUUID());
+    await admission.acquireUser(defaultLimits);
+    await admission.enterQueue({ userId, username: "u", service: false, candidates: [boxA] });
+    expect(await admission.failover("failure", [boxA])).toBeNull();
+    expect(admission.backend).toBeNull();
+    await admission.release(null, "failure");
+    expect(await backendOf(stub, "box-a")).toMatchObject({ inflight: 0, consecutiveFailures: 1 });
   });
 });
 

@@ -1,5 +1,6 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
+import { untilWaiting } from "./queue-waiting";
 import { healthyFirst } from "../../../src/backends/health-order";
 import { Admission, backendHealth, reportOutcome } from "../../../src/governance/admission";
 import { defaultLimits } from "../../../src/governance/limits";
@@ -15,14 +16,6 @@ const boxB = { name: "box-b", slots: 2 };
 const request = (userId: string, candidates = [boxA, boxB]) => ({ leaseId: crypto.randomUUID(), userId, username: userId, service: false, candidates });
 const granted = (backend: string) => ({ ok: true, backend });
 const backendOf = async (stub: Stub, name: string) => (await stub.snapshot()).backends.find((b) => b.name === name);
-
-async function untilWaiting(stub: Stub, waiting: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await stub.snapshot()).waiting === waiting) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`never saw ${waiting} waiting`);
-}
 
 describe("per-backend slots (happy)", () => {
   test("slots are counted per box: box-a's one, then box-b's two, then the request waits", async () => {

@@ -1,24 +1,34 @@
 import type { Bindings } from "../env";
 import type { GatehouseConfig } from "../config";
-import type { SlotCandidate } from "../governance/queue-entry";
-import { localCandidates } from "../governance/queue-entry";
+import { listBackendRows } from "../db/backend-writes";
+import { localCandidates, type SlotCandidate } from "../governance/queue-entry";
 import { admissionQueue } from "../governance/admission-queue";
 import { dueForProbe, probeBackend, type ProbeSend, type ProbeTarget } from "./health";
 import { builtInBackendName } from "./types";
 
 /**
- * What the gateway probes and shows, and how it reaches it. Until routing's
- * catalog view (src/backends/catalog.ts) and its one way out
- * (src/backends/outbound.ts) are on main, that is the built-in backend
- * alone, through the OLLAMA binding to GATEHOUSE_OLLAMA.
+ * What the gateway probes and shows, and how it reaches it. Shown: every
+ * enabled backend of the catalog. Probed: until routing's one way out
+ * (src/backends/outbound.ts) is on main, the built-in backend alone, through
+ * the OLLAMA binding to GATEHOUSE_OLLAMA — a probe goes nowhere else.
  */
 export function probeTargets(): ProbeTarget[] {
   return [{ name: builtInBackendName, kind: "ollama" }];
 }
 
-/** Every backend's slots, so the queue view shows idle backends too. */
-export function catalogSlots(config: GatehouseConfig): SlotCandidate[] {
-  return localCandidates(config.GATEHOUSE_MAX_INFLIGHT);
+/**
+ * Every enabled backend's slots, `local` first, so the queue view and
+ * /metrics show idle backends too (read from D1 at the time of the view or
+ * scrape, never on a request's path; `local` alone when D1 cannot answer).
+ */
+export async function catalogSlots(env: Pick<Bindings, "DB">, config: GatehouseConfig): Promise<SlotCandidate[]> {
+  const local = localCandidates(config.GATEHOUSE_MAX_INFLIGHT);
+  try {
+    const rows = await listBackendRows(env.DB);
+    return [...local, ...rows.filter((row) => row.enabled && row.name !== builtInBackendName).map(({ name, slots }) => ({ name, slots }))];
+  } catch {
+    return local;
+  }
 }
 
 function sendVia(env: Bindings, config: GatehouseConfig): ProbeSend {

@@ -23,7 +23,7 @@ export function adminQueueRoutes(): Hono<AppEnv> {
     let snapshot: QueueSnapshot;
     try {
       await probeBackendsWhenDue(c.env, c.var.config);
-      snapshot = await queue.snapshot(catalogSlots(c.var.config));
+      snapshot = await queue.snapshot(await catalogSlots(c.env, c.var.config));
     } catch {
       throw new GatehouseError("limiter_unavailable", { retryAfter: 5 });
     }

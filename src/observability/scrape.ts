@@ -65,7 +65,7 @@ async function readQueue(env: Bindings, config: GatehouseConfig): Promise<QueueS
   try {
     // A probe round first when one is due, so the health gauges are fresh.
     await probeBackendsWhenDue(env, config);
-    return await admissionQueue(env).snapshot(catalogSlots(config));
+    return await admissionQueue(env).snapshot(await catalogSlots(env, config));
   } catch {
     return null; // The gauges are left out and gatehouse_admission_up says why.
   }

@@ -142,13 +142,17 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     await this.scheduleAlarm();
   }
 
-  /** In flight and waiting, per user and per backend (GET /admin/api/queue, /metrics); `catalog` adds idle backends. */
+  /** In flight and waiting, per user and per backend (GET /admin/api/queue, /metrics); `catalog`: the backends to list, idle ones too. */
   async snapshot(catalog: SlotCandidate[] = []): Promise<QueueSnapshot> {
     const config = configFrom(this.env);
     this.gates.learn(catalog.map((candidate) => slotCandidate.parse(candidate)));
     const waiting = this.line.all();
     const now = Date.now();
-    const backends = this.gates.view(now, (name) => waiting.filter((w) => w.candidates.some((c) => c.name === name)).length);
+    const listed = new Set(catalog.map((candidate) => candidate.name));
+    // With the catalog given, a backend removed or disabled since drops out once nothing holds or waits for it.
+    const backends = this.gates
+      .view(now, (name) => waiting.filter((w) => w.candidates.some((c) => c.name === name)).length)
+      .filter((backend) => listed.size === 0 || listed.has(backend.name) || backend.inflight > 0 || backend.waiting > 0);
     return queueSnapshot(this.inflight.values(), this.line.byUser(), now, {
       maxInflight: config.GATEHOUSE_MAX_INFLIGHT,
       maxQueue: config.GATEHOUSE_MAX_QUEUE,

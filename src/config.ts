@@ -68,6 +68,8 @@ export const configSchema = z.object({
   GATEHOUSE_CREDENTIAL_CACHE: z.enum(["on", "off"]).default("on"),
   /** Sensitive data (src/sensitive/): detection on every inference route; off stores text as sent. */
   GATEHOUSE_SENSITIVE_DETECTION: z.enum(["on", "off"]).default("on"),
+  /** Toward a cloud destination, placeholders of redacted values the model echoes are put back in what the client receives (src/sensitive/restore.ts). */
+  GATEHOUSE_SENSITIVE_RESTORE: z.enum(["on", "off"]).default("on"),
   /** 1: no client IP in audit records or log lines (throttling still sees it, in memory). */
   GATEHOUSE_OMIT_CLIENT_ADDRESS: z.enum(["0", "1"]).default("0"),
   /** Comma-separated CIDRs of reverse proxies whose X-Forwarded-For / -Proto are believed; none by default. */

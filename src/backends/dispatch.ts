@@ -4,7 +4,9 @@ import { GatehouseError } from "../errors";
 import type { UpstreamCall } from "../inference/upstream";
 import type { RouteSpec } from "../inference/route-table";
 import { exchangeFor } from "../translate/exchange";
+import type { RuntimeBackend } from "./catalog";
 import { callBackend, outboundOf } from "./outbound";
+import type { Routed } from "./routing";
 
 /**
  * Sends the request to the backend admission granted and, only before the
@@ -22,29 +24,48 @@ export async function dispatch(c: Context<AppEnv>, route: Pick<RouteSpec, "metho
   // Without the routing step nothing says where the request may go: a wiring bug, refuse (500).
   if (!routing) throw new Error("dispatch() needs routeRequest() before it");
   const out = outboundOf(c.env, c.var.config);
-  const queue = [...routing.candidates];
   const tried: string[] = [];
+  // The backend whose slot admission granted (the first candidate on routes that are not admitted).
+  let backend = routing.candidates.find((candidate) => candidate.name === c.var.admission?.backend) ?? routing.candidates[0]!;
   for (;;) {
-    const backend = queue.shift()!;
     c.set("served", { backend, model: routing.model, tried: [...tried] });
     // Ollama speaks every route as Gatehouse forwards it; other kinds get the route translated (or a 400 naming the kind).
     const exchange = backend.kind === "ollama" ? null : exchangeFor(route, backend.kind, call.body);
     const request: UpstreamCall = exchange ? { ...exchange.request, signal: call.signal } : call;
-    const mayFailOver = queue.length > 0 && !call.rawBody;
     let upstream: Response;
     try {
       upstream = await callBackend(out, backend, request);
     } catch (error) {
       const connection = error instanceof GatehouseError && error.code === "upstream_unavailable";
-      if (!connection || !mayFailOver || call.signal?.aborted) throw error;
-      tried.push(backend.name);
+      const next = connection && !call.signal?.aborted ? await nextBackend(c, routing, backend, tried, call) : null;
+      if (!next) throw error;
+      backend = next;
       continue;
     }
-    if (upstream.status >= 500 && mayFailOver) {
-      await upstream.body?.cancel();
-      tried.push(backend.name);
-      continue;
+    if (upstream.status >= 500) {
+      const next = await nextBackend(c, routing, backend, tried, call);
+      if (next) {
+        await upstream.body?.cancel();
+        backend = next;
+        continue;
+      }
     }
     return exchange ? exchange.answer(upstream) : upstream;
   }
+}
+
+/**
+ * The candidate to try after `failed`, or null: admission moves the request's slot to the first
+ * candidate left with a free one (telling `failed`'s breaker), or, on a route that holds no slot,
+ * the next in order. A streamed raw body is gone once sent: never again.
+ */
+async function nextBackend(c: Context<AppEnv>, routing: Routed, failed: RuntimeBackend, tried: string[], call: UpstreamCall): Promise<RuntimeBackend | null> {
+  if (call.rawBody) return null;
+  const left = routing.candidates.filter((candidate) => candidate !== failed && !tried.includes(candidate.name));
+  if (left.length === 0) return null;
+  tried.push(failed.name);
+  const admission = c.var.admission;
+  if (!admission) return left[0]!;
+  const granted = await admission.failover("failure", left.map(({ name, slots }) => ({ name, slots })));
+  return left.find((candidate) => candidate.name === granted) ?? null;
 }

@@ -3,17 +3,22 @@ import type { GatehouseConfig } from "../config";
 import { listBackendRows } from "../db/backend-writes";
 import { localCandidates, type SlotCandidate } from "../governance/queue-entry";
 import { admissionQueue } from "../governance/admission-queue";
+import { runtimeCatalog } from "./catalog";
 import { dueForProbe, probeBackend, type ProbeSend, type ProbeTarget } from "./health";
+import { callBackend, outboundOf } from "./outbound";
 import { builtInBackendName } from "./types";
 
 /**
- * What the gateway probes and shows, and how it reaches it. Shown: every
- * enabled backend of the catalog. Probed: until routing's one way out
- * (src/backends/outbound.ts) is on main, the built-in backend alone, through
- * the OLLAMA binding to GATEHOUSE_OLLAMA — a probe goes nowhere else.
+ * What the gateway probes and shows. Shown: every enabled backend of the
+ * catalog. Probed: the same, each through the one way out
+ * (src/backends/outbound.ts): its catalog URL, its credential, never a
+ * redirect — a probe goes nowhere else.
  */
-export function probeTargets(): ProbeTarget[] {
-  return [{ name: builtInBackendName, kind: "ollama" }];
+async function probeTargets(env: Bindings, config: GatehouseConfig): Promise<{ targets: ProbeTarget[]; send: ProbeSend }> {
+  const catalog = await runtimeCatalog(env.DB, config);
+  const out = outboundOf(env, config);
+  const send: ProbeSend = (target, path, init) => callBackend(out, catalog.byName(target.name)!, { method: "GET", path, signal: init.signal }, "health-probe");
+  return { targets: catalog.backends.map(({ name, kind }) => ({ name, kind })), send };
 }
 
 /**
@@ -31,13 +36,14 @@ export async function catalogSlots(env: Pick<Bindings, "DB">, config: GatehouseC
   }
 }
 
-function sendVia(env: Bindings, config: GatehouseConfig): ProbeSend {
-  return (_target, path, init) => env.OLLAMA.fetch(`http://${config.GATEHOUSE_OLLAMA}${path}`, init);
-}
-
 /** A probe round for the backends that are due (see health.ts); never throws. */
-export function probeBackendsWhenDue(env: Bindings, config: GatehouseConfig): Promise<void> {
-  return probeWhenDue(env, config, probeTargets(), sendVia(env, config));
+export async function probeBackendsWhenDue(env: Bindings, config: GatehouseConfig): Promise<void> {
+  try {
+    const { targets, send } = await probeTargets(env, config);
+    await probeWhenDue(env, config, targets, send);
+  } catch {
+    // The catalog could not be read: the next round tries again.
+  }
 }
 
 /**

@@ -85,8 +85,9 @@ async function waitForSlot(c: Context<AppEnv>, admission: Admission): Promise<vo
   signal.addEventListener("abort", leave);
   try {
     if (signal.aborted) throw new GatehouseError("overloaded");
-    // Until routing chooses among the catalog's backends, every request is the built-in one's.
-    const candidates = localCandidates(c.var.config.GATEHOUSE_MAX_INFLIGHT);
+    // The backends routing found for it (src/backends/route-step.ts), each with its slots: the first free one is granted.
+    const routed = c.var.routing?.candidates;
+    const candidates = routed ? routed.map(({ name, slots }) => ({ name, slots })) : localCandidates(c.var.config.GATEHOUSE_MAX_INFLIGHT);
     await admission.enterQueue({ userId: principal.userId, username: principal.username, service: principal.role === "service", candidates });
   } finally {
     signal.removeEventListener("abort", leave);

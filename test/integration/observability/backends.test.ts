@@ -58,14 +58,15 @@ describe("every backend is visible", () => {
     const admin = await seedUser({ role: "admin" });
     const key = await seedKey(admin.id);
     const add = (body: Record<string, unknown>) => postJson("/admin/api/backends", body, bearer(key.secret));
-    expect((await add({ name: "box-a", kind: "ollama", url: "http://10.0.0.2:11434", slots: 3, boundary: "lan" })).status).toBe(201);
+    // Probed through the way out at the first view (nothing listens on port 9 of loopback: down).
+    expect((await add({ name: "box-a", kind: "ollama", url: "http://127.0.0.1:9", slots: 3, boundary: "lan" })).status).toBe(201);
     expect((await add({ name: "box-off", kind: "ollama", url: "http://10.0.0.3:11434", slots: 1, boundary: "lan", enabled: false })).status).toBe(201);
     const view = await (await gateway("/admin/api/queue", { headers: bearer(key.secret) })).json<{ backends: { name: string }[] }>();
     expect(view.backends.map((backend) => backend.name)).toEqual(["box-a", "local"]);
-    expect(view.backends[0]).toMatchObject({ name: "box-a", slots: 3, inflight: 0, waiting: 0, breaker: "closed", health: "unknown" });
+    expect(view.backends[0]).toMatchObject({ name: "box-a", slots: 3, inflight: 0, waiting: 0, breaker: "closed", health: "down" });
     const metrics = await scrapeLocally();
     expect(metrics.value("gatehouse_backend_slots", { backend: "box-a" })).toBe(3);
-    expect(metrics.value("gatehouse_backend_up", { backend: "box-a" })).toBe(-1);
+    expect(metrics.value("gatehouse_backend_up", { backend: "box-a" })).toBe(0);
     expect(metrics.has("gatehouse_backend_slots", { backend: "box-off" })).toBe(false);
     // Disabled later: gone from the view once nothing holds or waits for it.
     const { backends } = await (await gateway("/admin/api/backends", { headers: bearer(key.secret) })).json<{ backends: { id: string; name: string }[] }>();

@@ -26,8 +26,8 @@ import type { BackendKind } from "./types";
  * cooldown.
  *
  * Trust boundary: a probe goes only where `send` takes it — the one way
- * out to the catalog's backends (src/backends/outbound.ts once routing
- * lands; the OLLAMA binding for `local` until then).
+ * out to the catalog's backends (src/backends/outbound.ts, through
+ * src/backends/probe-round.ts).
  */
 
 export interface ProbeTarget {

@@ -60,12 +60,13 @@ export function clientStatus(status: number): number {
   return status === 529 ? 503 : status;
 }
 
-export function errorAnswer(upstream: Response, dialect: Dialect, kind: BackendKind, rewrite?: (status: number, message: string) => string): Response {
-  const status = clientStatus(upstream.status);
+/** `override` replaces the status and words the message (given the backend's, redacted). */
+export function errorAnswer(upstream: Response, dialect: Dialect, kind: BackendKind, override?: { status: number; message: (said: string) => string }): Response {
+  const status = override?.status ?? clientStatus(upstream.status);
   const body = translateWhole(upstream.body, (text) => {
     let message =
       upstream.status === 401 || upstream.status === 403 ? `The ${kind} backend refused Gatehouse's credentials (status ${upstream.status}); an administrator must fix the backend's credential.` : redact(messageOf(text));
-    if (rewrite) message = rewrite(upstream.status, message);
+    if (override) message = override.message(message);
     return JSON.stringify(errorIn(dialect, status, message));
   });
   return new Response(body, { status, headers: { "Content-Type": "application/json; charset=utf-8" } });

@@ -111,11 +111,15 @@ function whatItIs(path: string): string {
  * /v1/responses goes to an OpenAI-compatible backend as it is: OpenAI and
  * vLLM serve it. An engine without it answers 404 (llama.cpp's server, most
  * others); that becomes the 400 naming the kind, as for any route a kind
- * cannot serve, so the client is not told the model does not exist.
+ * cannot serve, with what the engine said (a real server's "no such model"
+ * stays readable).
  */
 function responsesAnswer(upstream: Response): Response {
   if (upstream.status !== 404) return upstream.ok ? upstream : errorAnswer(upstream, "responses", "openai");
-  return errorAnswer(upstream, "responses", "openai", () => 'A backend of kind "openai" cannot serve POST /v1/responses (this engine has no Responses API).');
+  return errorAnswer(upstream, "responses", "openai", {
+    status: 400,
+    message: (said) => `A backend of kind "openai" cannot serve POST /v1/responses (the engine answered 404: ${said}).`,
+  });
 }
 
 function embeddingExchange(path: string, body: Json, facts: ExchangeFacts): BackendExchange {

@@ -1,15 +1,30 @@
 import type { TestProject } from "vitest/node";
 import { startOllamaSimulator } from "../../fixtures/ollama-sim/server";
 
-/** Starts the Ollama simulator once for the workers project; tests reach it through OLLAMA. */
+/** The provider key the backend simulators (openai and anthropic modes) require. */
+export const simulatorApiKey = "sk-sim-translate-0123456789abcdef";
+
+/**
+ * Starts the Ollama simulator once for the workers project; tests reach it
+ * through OLLAMA. Beside it, the same simulator as an OpenAI-compatible
+ * engine and as Anthropic's API (modes.ts), for the backend-kind tests.
+ */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const simulator = await startOllamaSimulator({ port: 0 });
+  const openai = await startOllamaSimulator({ port: 0, mode: "openai", apiKey: simulatorApiKey });
+  const anthropic = await startOllamaSimulator({ port: 0, mode: "anthropic", apiKey: simulatorApiKey });
   project.provide("ollamaPort", simulator.port);
-  return () => simulator.close();
+  project.provide("openaiSimPort", openai.port);
+  project.provide("anthropicSimPort", anthropic.port);
+  return async () => {
+    await Promise.all([simulator.close(), openai.close(), anthropic.close()]);
+  };
 }
 
 declare module "vitest" {
   export interface ProvidedContext {
     ollamaPort: number;
+    openaiSimPort: number;
+    anthropicSimPort: number;
   }
 }

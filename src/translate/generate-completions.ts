@@ -2,6 +2,7 @@ import type { ChatTarget } from "./chat-exchange";
 import { OpenAiStreamDecoder, readOpenAiWhole } from "./read-openai-answer";
 import { compact, get, str, type Json } from "./fields";
 import type { ChatRequest } from "./chat-model";
+import { samplingFields } from "./write-openai-request";
 
 /**
  * /api/generate is a chat unless the client turned the template off
@@ -21,13 +22,7 @@ export function generateTarget(body: Json): ChatTarget {
         model: request.model,
         prompt: str(body, "prompt") ?? "",
         suffix: str(body, "suffix"),
-        stream: request.stream,
-        stream_options: request.stream ? { include_usage: true } : undefined,
-        max_tokens: request.maxTokens ?? undefined,
-        temperature: request.temperature,
-        top_p: request.topP,
-        seed: request.seed,
-        stop: request.stop.length > 0 ? request.stop : undefined,
+        ...samplingFields(request),
       }),
     readWhole: readOpenAiWhole,
     decoder: () => new OpenAiStreamDecoder(),

@@ -1,6 +1,7 @@
 import type { ChatRequest, Part, ToolCall, ToolSpec, Turn } from "./chat-model";
 import { arr, get, isRecord, num, obj, str, stopList, type Json } from "./fields";
 import { partFromOllama } from "./images";
+import { readTool } from "./read-openai-request";
 
 /**
  * Ollama's /api/chat and /api/generate bodies read into the shared chat
@@ -48,14 +49,6 @@ function settings(body: Json): Omit<ChatRequest, "turns"> {
     format: format === "json" ? "json" : isRecord(format) ? { schema: format } : null,
     tools: arr(body, "tools").map(readTool).filter((tool): tool is ToolSpec => tool !== null),
   };
-}
-
-function readTool(tool: unknown): ToolSpec | null {
-  const fn = obj(tool, "function");
-  const name = str(fn, "name");
-  if (!name) return null;
-  const description = str(fn, "description");
-  return { name, ...(description !== undefined ? { description } : {}), parameters: get(fn, "parameters") ?? { type: "object", properties: {} } };
 }
 
 function readMessage(message: Json, index: number, ids: CallIds): Turn {

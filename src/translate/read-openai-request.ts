@@ -34,7 +34,8 @@ export function readOpenAiChat(body: Json): ChatRequest {
   return request;
 }
 
-function readTool(tool: unknown): ToolSpec | null {
+/** A function tool as OpenAI and Ollama both write it: `{type:"function", function:{name, description, parameters}}`. */
+export function readTool(tool: unknown): ToolSpec | null {
   const fn = obj(tool, "function");
   const name = str(fn, "name");
   if (!name) return null;

@@ -12,6 +12,16 @@ export function writeOpenAiChat(request: ChatRequest): Json {
   return compact({
     model: request.model,
     messages: request.turns.map(writeTurn),
+    ...samplingFields(request),
+    response_format: request.format === null ? undefined : request.format === "json" ? { type: "json_object" } : { type: "json_schema", json_schema: { name: "response", schema: request.format.schema } },
+    tools: request.tools.length > 0 ? request.tools.map((tool) => ({ type: "function", function: compact({ name: tool.name, description: tool.description, parameters: tool.parameters }) })) : undefined,
+    tool_choice: request.toolChoice === undefined ? undefined : writeChoice(request.toolChoice),
+  });
+}
+
+/** Streaming, the output limit and sampling: the same fields on /chat/completions and /completions. */
+export function samplingFields(request: ChatRequest): Json {
+  return {
     stream: request.stream,
     stream_options: request.stream ? { include_usage: true } : undefined,
     max_tokens: request.maxTokens ?? undefined,
@@ -19,10 +29,7 @@ export function writeOpenAiChat(request: ChatRequest): Json {
     top_p: request.topP,
     seed: request.seed,
     stop: request.stop.length > 0 ? request.stop : undefined,
-    response_format: request.format === null ? undefined : request.format === "json" ? { type: "json_object" } : { type: "json_schema", json_schema: { name: "response", schema: request.format.schema } },
-    tools: request.tools.length > 0 ? request.tools.map((tool) => ({ type: "function", function: compact({ name: tool.name, description: tool.description, parameters: tool.parameters }) })) : undefined,
-    tool_choice: request.toolChoice === undefined ? undefined : writeChoice(request.toolChoice),
-  });
+  };
 }
 
 function writeChoice(choice: ToolChoice): unknown {

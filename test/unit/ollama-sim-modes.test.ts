@@ -57,3 +57,25 @@ describe("anthropic mode", () => {
     expect(models.data[0]).toMatchObject({ type: "model", id: "llama3.2:latest" });
   });
 });
+
+describe("tool calls (tool-replies.ts)", () => {
+  const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }];
+
+  test("OpenAI-compatible: a call of the first tool, its arguments in two fragments, finish tool_calls", async () => {
+    const body = { model: "llama3.2", messages: [{ role: "user", content: "call weather in Oslo" }], tools, stream: true, stream_options: { include_usage: true } };
+    const text = await (await post(`${openai.url}/v1/chat/completions`, body, { Authorization: `Bearer ${key}` })).text();
+    const chunks = text.split("\n\n").filter((e) => e.startsWith("data: {")).map((e) => JSON.parse(e.slice(6)) as { choices: { delta: { tool_calls?: { function: { name?: string; arguments: string } }[] }; finish_reason: string | null }[] });
+    const args = chunks.flatMap((c) => c.choices[0]?.delta.tool_calls ?? []).map((t) => t.function.arguments).join("");
+    expect(JSON.parse(args)).toEqual({ query: "weather in Oslo" });
+    expect(chunks.some((c) => c.choices[0]?.finish_reason === "tool_calls")).toBe(true);
+    // Without "call " it echoes as before.
+    const plain = (await (await post(`${openai.url}/v1/chat/completions`, { ...body, stream: false, messages: [{ role: "user", content: "hi" }] }, { Authorization: `Bearer ${key}` })).json()) as { choices: { message: { content: string } }[] };
+    expect(plain.choices[0]!.message.content).toBe("Echo: hi");
+  });
+
+  test("Anthropic: a tool_use block with stop_reason tool_use", async () => {
+    const body = { model: "llama3.2", max_tokens: 20, messages: [{ role: "user", content: "call the thing" }], tools: [{ name: "lookup", input_schema: { type: "object" } }] };
+    const message = (await (await post(`${anthropic.url}/v1/messages`, body, { "x-api-key": key, "anthropic-version": "2023-06-01" })).json()) as Record<string, unknown>;
+    expect(message).toMatchObject({ stop_reason: "tool_use", content: [{ type: "tool_use", name: "lookup", input: { query: "the thing" } }] });
+  });
+});

@@ -102,6 +102,51 @@ describe("Ollama /api/chat to an OpenAI-compatible engine (no /api/* routes)", (
   });
 });
 
+describe("failures mid-answer and tool calls, end to end", () => {
+  const body = { model: "llama3.2", messages: [{ role: "user", content: "tell me a long story" }] };
+
+  test("an engine that dies mid-stream: the client's NDJSON ends with Ollama's error line, the exchange is an upstream error", async () => {
+    const x = exchangeFor(route("/api/chat"), "openai", bytes(body));
+    const upstream = await send(openaiBase(), x, bearer, { "x-sim-fault": JSON.stringify({ dieAfterChunks: 2 }) });
+    const { text, result } = await relayed(x.answer(upstream), new OllamaReader("req-1"));
+    const last = JSON.parse(text.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(last).toMatchObject({ error: "upstream connection lost", code: "upstream_unavailable" });
+    expect(text).not.toContain('"done":true');
+    expect(result.outcome).toBe("upstream_error");
+  });
+
+  test("an in-band error from the engine is Ollama's {error} line; the meter marks it failed", async () => {
+    const x = exchangeFor(route("/api/chat"), "openai", bytes(body));
+    const upstream = await send(openaiBase(), x, bearer, { "x-sim-fault": JSON.stringify({ inbandErrorAfterChunks: 1 }) });
+    const { text, result } = await relayed(x.answer(upstream), new OllamaReader());
+    expect(JSON.parse(text.trim().split("\n").at(-1)!)).toHaveProperty("error");
+    expect(result.outcome).toBe("upstream_error");
+  });
+
+  test("Ollama tools through an OpenAI-compatible engine: the call comes back as Ollama's tool_calls with an object", async () => {
+    const tools = [{ type: "function", function: { name: "lookup", description: "look up", parameters: { type: "object", properties: { query: { type: "string" } } } } }];
+    const x = exchangeFor(route("/api/chat"), "openai", bytes({ model: "llama3.2", tools, messages: [{ role: "user", content: "call the weather" }] }));
+    const { text, result } = await relayed(x.answer(await send(openaiBase(), x, bearer)), new OllamaReader());
+    const lines = text.trim().split("\n").map((line) => JSON.parse(line) as { message: { tool_calls?: unknown }; done: boolean });
+    expect(lines[0]!.message.tool_calls).toEqual([{ id: "call_sim0", function: { name: "lookup", arguments: { query: "the weather" } } }]);
+    expect(result.usage).toEqual({ promptTokens: 3, completionTokens: 5 });
+  });
+
+  test("OpenAI tools through Anthropic's API and back: tool_calls with JSON arguments; the tool's answer reaches Anthropic as tool_result", async () => {
+    const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object" } } }];
+    const first = exchangeFor(route("/v1/chat/completions"), "anthropic", bytes({ model: "llama3.2", tools, messages: [{ role: "user", content: "call the weather" }] }));
+    const answer = (await first.answer(await send(anthropicBase(), first, xApiKey)).json()) as { choices: { message: { tool_calls: { id: string; function: { name: string; arguments: string } }[] }; finish_reason: string }[] };
+    const call = answer.choices[0]!.message.tool_calls[0]!;
+    expect(call.function).toEqual({ name: "lookup", arguments: '{"query":"the weather"}' });
+    expect(answer.choices[0]!.finish_reason).toBe("tool_calls");
+    const history = [{ role: "user", content: "call the weather" }, { role: "assistant", content: null, tool_calls: [call] }, { role: "tool", tool_call_id: call.id, content: "sunny" }];
+    const second = exchangeFor(route("/v1/chat/completions"), "anthropic", bytes({ model: "llama3.2", tools, messages: history }));
+    expect((await send(anthropicBase(), second, xApiKey)).status).toBe(200);
+    const log = (await (await fetch(`${anthropicBase()}/__sim/requests`)).json()) as { requests: { body: { messages?: unknown[] } | null }[] };
+    expect(log.requests.at(-1)!.body!.messages!.at(-1)).toEqual({ role: "user", content: [{ type: "tool_result", tool_use_id: call.id, content: [{ type: "text", text: "sunny" }] }] });
+  });
+});
+
 describe("/v1/chat/completions to Anthropic's API", () => {
   test("streamed: OpenAI SSE with the usage chunk and [DONE], metered by the OpenAI reader", async () => {
     const x = exchangeFor(route("/v1/chat/completions"), "anthropic", bytes({ model: "llama3.2", stream: true, max_tokens: 50, messages: [{ role: "system", content: "sys words" }, { role: "user", content: "hi anthropic" }] }));

@@ -42,6 +42,9 @@ export interface ChatRequest {
   topP?: number;
   topK?: number;
   seed?: number;
+  /** OpenAI's and Ollama's repetition penalties (Anthropic has none). */
+  frequencyPenalty?: number;
+  presencePenalty?: number;
   stop: string[];
   /** Ollama's format / OpenAI's response_format: JSON mode, or a JSON schema. */
   format: null | "json" | { schema: unknown };

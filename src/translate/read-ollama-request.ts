@@ -45,6 +45,8 @@ function settings(body: Json): Omit<ChatRequest, "turns"> {
     topP: num(options, "top_p"),
     topK: num(options, "top_k"),
     seed: num(options, "seed"),
+    frequencyPenalty: num(options, "frequency_penalty"),
+    presencePenalty: num(options, "presence_penalty"),
     stop: stopList(get(options, "stop")),
     format: format === "json" ? "json" : isRecord(format) ? { schema: format } : null,
     tools: arr(body, "tools").map(readTool).filter((tool): tool is ToolSpec => tool !== null),

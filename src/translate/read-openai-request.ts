@@ -25,6 +25,8 @@ export function readOpenAiChat(body: Json): ChatRequest {
     temperature: num(body, "temperature"),
     topP: num(body, "top_p"),
     seed: num(body, "seed"),
+    frequencyPenalty: num(body, "frequency_penalty"),
+    presencePenalty: num(body, "presence_penalty"),
     stop: stopList(get(body, "stop")),
     format: formatType === "json_object" ? "json" : formatType === "json_schema" ? { schema: get(schema, "schema") ?? {} } : null,
     tools: arr(body, "tools").map(readTool).filter((tool): tool is ToolSpec => tool !== null),

@@ -28,6 +28,8 @@ export function samplingFields(request: ChatRequest): Json {
     temperature: request.temperature,
     top_p: request.topP,
     seed: request.seed,
+    frequency_penalty: request.frequencyPenalty,
+    presence_penalty: request.presencePenalty,
     stop: request.stop.length > 0 ? request.stop : undefined,
   };
 }

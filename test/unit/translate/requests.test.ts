@@ -21,7 +21,7 @@ describe("Ollama /api/chat → OpenAI chat completions", () => {
       ],
       tools: [weatherTool],
       format: "json",
-      options: { num_predict: 64, temperature: 0.2, top_p: 0.9, seed: 7, stop: ["\n\n"], num_ctx: 8192 },
+      options: { num_predict: 64, temperature: 0.2, top_p: 0.9, seed: 7, stop: ["\n\n"], num_ctx: 8192, frequency_penalty: 0.5, presence_penalty: 0.25 },
     };
     const sent = writeOpenAiChat(readOllamaChat(body));
     expect(sent).toEqual({
@@ -45,6 +45,8 @@ describe("Ollama /api/chat → OpenAI chat completions", () => {
       temperature: 0.2,
       top_p: 0.9,
       seed: 7,
+      frequency_penalty: 0.5,
+      presence_penalty: 0.25,
       stop: ["\n\n"],
       response_format: { type: "json_object" },
       tools: [weatherTool],

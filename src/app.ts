@@ -1,6 +1,9 @@
 import { Hono } from "hono";
 import type { AppEnv } from "./env";
-import { auditStart } from "./audit/recorder";
+import { auditStart, completeAudit } from "./audit/recorder";
+import { auditRefusals } from "./audit/refusals";
+import { authenticate } from "./auth/authenticate";
+import { authorize } from "./auth/authorize";
 import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
 import { adminAliasesRoutes } from "./control/admin-aliases-routes";
@@ -17,12 +20,10 @@ import { health } from "./control/health";
 import { readiness } from "./control/readiness";
 import { metricsRoutes } from "./control/metrics-route";
 import { GatehouseError } from "./errors";
+import { admit, releaseAdmission } from "./governance/admit";
 import { inspectRequest } from "./inference/inspect";
+import { openExchange, type ReturnStep } from "./inference/open-exchange";
 import { inferenceRoutes } from "./inference/routes";
-import { admit } from "./middleware/admit";
-import { authenticate } from "./middleware/authenticate";
-import { authorize } from "./middleware/authorize";
-import { openExchange } from "./middleware/exchange";
 import { jsonBody } from "./middleware/json-body";
 import { liveVariables } from "./middleware/live-variables";
 import { loadConfig } from "./middleware/load-config";
@@ -31,11 +32,24 @@ import { renderError } from "./middleware/render-error";
 import { requestId } from "./middleware/request-id";
 import { sameOrigin } from "./middleware/same-origin";
 import { securityHeaders } from "./middleware/security-headers";
-import { observeRequests } from "./observability/observe";
-import { screenSensitive } from "./sensitive/screen-step";
+import { observeExchange, observeRequests } from "./observability/observe";
+import { screenSensitive, settleFindings } from "./sensitive/screen-step";
 
 /** POST /chat with its credentials in the body: at most this much is read before they are checked. */
 const bodyCredentialsMaxBytes = 64 * 1024;
+
+/**
+ * The way out of an inference request: once per exchange, when its answer
+ * has ended, failed or was refused, or the client went away, these steps are
+ * started in this order (each does nothing if its step on the way in never
+ * ran; one that fails does not stop the others).
+ */
+export const returnPath: readonly ReturnStep[] = [
+  observeExchange, //  the request log line and /metrics, with the real latency, bytes and tokens
+  releaseAdmission, // the user's and the GPU slot back, the tokens charged against the quota
+  settleFindings, //   sensitive findings of prompt and answer stored (and the shadow guard's job)
+  completeAudit, //    the audit record completed and sealed
+];
 
 /**
  * The whole request pipeline, in order. Read top to bottom.
@@ -49,6 +63,7 @@ export function createApp(): Hono<AppEnv> {
   app.use(readiness()); //                  503 {"status":"starting"} until the database, the ledger's crash recovery and the queue answer
   app.use(loadConfig()); //                 settings parsed once; a bad one fails closed
   app.use(observeRequests()); //            one JSON log line and the /metrics counters per request
+  app.use(auditRefusals()); //              401/403/429/503 are on the audit trail before the client hears of them
 
   app.get("/health", health);
 
@@ -56,7 +71,7 @@ export function createApp(): Hono<AppEnv> {
   app.route(
     "/",
     inferenceRoutes((route) => [
-      openExchange(), //                    settle hooks run exactly once, whatever happens
+      openExchange(returnPath), //          the way out (above) runs exactly once, whatever happens
       authenticate({ accept: ["key", "basic"], bodyMayFollow: route.legacy }), // who, from the headers, before any body is read: 401 otherwise
       ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes })] : []), // size, time, media type
       ...(route.legacy ? [authenticate({ accept: ["body"] })] : []), // POST /chat's body credentials, read from at most 64 KiB

@@ -13,9 +13,10 @@ import { sealerFor } from "../sensitive/erasure";
 /**
  * The recorder's request side. auditStart() is the pipeline's "audit started
  * (committed)" step: it writes the record before anything is forwarded and
- * refuses the request (503 audit_unavailable) when it cannot; then it hangs
- * the completion on the exchange's settlement, which runs once when the
- * answer ends, fails, or the client goes away (waitUntil keeps it alive).
+ * refuses the request (503 audit_unavailable) when it cannot; then it leaves
+ * the open record on the request, and completeAudit, on the way out src/app.ts
+ * declares, completes it once when the answer ends, fails, or the client goes
+ * away (the exchange keeps it alive).
  *
  * What is recorded is what reaches the model: the body text that will be
  * forwarded (POST /chat's credentials are already stripped from it), never
@@ -52,9 +53,8 @@ export function startedRecord(c: Context<AppEnv>, mode: CaptureMode, prompt: { s
 
 export function auditStart(): MiddlewareHandler<AppEnv> {
   return async function auditStart(c, next) {
-    const settlement = c.var.settlement;
-    // Without a settlement the record would never be completed: a wiring bug, refuse (500).
-    if (!settlement) throw new Error("auditStart() must run after openExchange()");
+    // Without an exchange the record would never be completed: a wiring bug, refuse (500).
+    if (!c.var.exchange) throw new Error("auditStart() must run after openExchange()");
     const mode = captureModeOf(c);
     const body = c.var.upstreamBody;
     // With detection on, the text kept is the screened one: placeholders, never the matched values.
@@ -71,10 +71,15 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
       auditWriteFailed("begin");
       throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
     }
-    c.set("auditStarted", true);
-    settlement.add((result) => countingAuditFailure("complete", completeRecord(ledger, started.id, mode, result, sensitive?.storedAnswer, seal)));
+    c.set("auditRecord", { id: started.id, complete: (result) => completeRecord(ledger, started.id, mode, result, sensitive?.storedAnswer, seal) });
     await next();
   };
+}
+
+/** The way out's audit step: completes the record auditStart committed (nothing if it never did). */
+export function completeAudit(c: Context<AppEnv>, result: ExchangeResult): Promise<void> | undefined {
+  const record = c.var.auditRecord;
+  return record && countingAuditFailure("complete", record.complete(result));
 }
 
 async function completeRecord(
@@ -84,7 +89,7 @@ async function completeRecord(
   const response = await capture(mode, screen ? await screen(result.responseText) : result.responseText, seal);
   const completion = completionOf(result, response);
   // One retry: the ledger may be restarting. If both fail the record stays open and is
-  // finished as interrupted at the next start; the failure is logged by the settlement.
+  // finished as interrupted at the next start; the failure is logged by the exchange.
   try {
     await ledger.complete(id, completion, response.text);
   } catch {

@@ -1,6 +1,6 @@
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import type { GatehouseError } from "../errors";
+import { GatehouseError } from "../errors";
 import { outcomeOf } from "../inference/outcome";
 import type { SealedEvent } from "./canonical";
 import { auditWriteFailed } from "../observability/registry";
@@ -8,14 +8,15 @@ import { auditLedger } from "./ledger";
 import { storedClientAddress } from "../sensitive/client-address";
 
 /**
- * Refusals are audited too: 401, 403, 429 and 503, from the one onError, off
- * the response path (waitUntil). A refusal of an authenticated caller is a
+ * Refusals are audited too: 401, 403, 429 and 503, by the auditRefusals step
+ * (src/app.ts), once onError has rendered the refusal and before the client
+ * hears of it. A refusal of an authenticated caller is a
  * record of its own (one per request id). An unauthenticated one carries no
  * trustworthy identity and can come in floods, so it is counted in one row
  * per client address, minute and error code: the table grows with
  * addresses × minutes, never with requests. Nothing the client sent is kept
  * but the path (a failed sign-in's username could be a mistyped password).
- * A request whose record was already started is completed by its settlement.
+ * A request whose record was already started is completed on its way out.
  *
  * The answer waits for the record (up to a short bound), so a refusal the
  * client saw is on disk even if the process dies right after; a ledger that
@@ -27,8 +28,23 @@ const audited = new Set<number>([401, 403, 429, 503]);
 const minuteMs = 60_000;
 const waitMs = 2_000;
 
-export async function recordRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
-  if (!audited.has(error.status) || c.var.auditStarted === true) return;
+export function auditRefusals(): MiddlewareHandler<AppEnv> {
+  return async function auditRefusals(c, next) {
+    let thrown: { error: unknown } | undefined;
+    try {
+      await next();
+    } catch (error) {
+      // Only the not-found handler's error gets here (see observe.ts); onError renders it outside.
+      thrown = { error };
+    }
+    const error = thrown ? thrown.error : c.error;
+    if (error instanceof GatehouseError) await recordRefusal(c, error);
+    if (thrown) throw thrown.error;
+  };
+}
+
+async function recordRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
+  if (!audited.has(error.status) || c.var.auditRecord !== undefined) return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
     ctx = c.executionCtx;

@@ -2,8 +2,8 @@ import { Hono, type MiddlewareHandler } from "hono";
 import { every } from "hono/combine";
 import type { AppEnv } from "../env";
 import { addressInAny } from "../auth/cidr";
-import { authenticate } from "../middleware/authenticate";
-import { authorize } from "../middleware/authorize";
+import { authenticate } from "../auth/authenticate";
+import { authorize } from "../auth/authorize";
 import { scrape } from "../observability/scrape";
 
 /**

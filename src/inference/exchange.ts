@@ -1,8 +1,9 @@
 /**
  * What one forwarded request turned into, as seen once its response has
- * ended (finished, failed, or the client went away). The stream code in
- * src/inference/ builds it; settle hooks (admission release, quota charge,
- * audit completion) consume it. Runs off the response path via waitUntil.
+ * ended (finished, failed, refused, or the client went away). The stream code
+ * in src/inference/ builds it; the return path declared in src/app.ts
+ * (observe, release and charge, findings, audit completion) consumes it, off
+ * the response path.
  */
 
 export type Outcome =
@@ -45,27 +46,53 @@ export interface ExchangeResult {
 export type SettleHook = (result: ExchangeResult) => Promise<void> | void;
 
 /**
- * Collects the settle hooks of one request and runs them exactly once.
- * A hook that fails does not stop the others.
+ * One request's exchange with the model, from open to settled; the one owner
+ * of its way out. openExchange() (open-exchange.ts) opens it with the
+ * return path src/app.ts declares; until the relay takes it over
+ * (handOver(), in forward.ts) the pipeline may settle it with a refusal or a
+ * failure (settleHere); after that only the relay's settle counts. Either
+ * way the return path runs exactly once, and the one waitUntil registered
+ * at open keeps the request's context alive until it has run, whether the
+ * client stayed or left. A step that fails does not stop the others.
  */
-export class Settlement {
-  private readonly hooks: SettleHook[] = [];
-  private settled = false;
-  /** Set when a relayed response takes over settling (at the end of its stream). */
-  claimed = false;
+export class Exchange {
+  private state: "open" | "handed-over" | "settled" = "open";
+  private readonly finished: Promise<void>;
+  private finish!: () => void;
 
-  add(hook: SettleHook): void {
-    this.hooks.push(hook);
+  constructor(
+    private readonly returnPath: readonly SettleHook[],
+    keepAlive: (work: Promise<void>) => void,
+  ) {
+    this.finished = new Promise<void>((resolve) => (this.finish = resolve));
+    keepAlive(this.finished);
   }
 
-  async settle(result: ExchangeResult): Promise<void> {
-    if (this.settled) return;
-    this.settled = true;
-    const outcomes = await Promise.allSettled(this.hooks.map(async (hook) => hook(result)));
-    for (const outcome of outcomes) {
-      if (outcome.status === "rejected") {
-        console.error(JSON.stringify({ level: "error", event: "settle_hook_failed", error: String((outcome.reason as Error)?.name ?? "Error") }));
-      }
+  /** Settles from the pipeline (refused, failed, or abandoned before the relay took over); ignored once handed over or settled. */
+  settleHere(result: ExchangeResult): void {
+    if (this.state === "open") this.settle(result);
+  }
+
+  /** The relay takes the exchange over: the returned function is the only one that settles it from now on. */
+  handOver(): (result: ExchangeResult) => void {
+    if (this.state !== "open") throw new Error("the exchange was handed over twice, or after it settled");
+    this.state = "handed-over";
+    return (result) => this.settle(result);
+  }
+
+  private settle(result: ExchangeResult): void {
+    if (this.state === "settled") return;
+    this.state = "settled";
+    void runReturnPath(this.returnPath, result).finally(this.finish);
+  }
+}
+
+/** Starts each step in the declared order; all run to the end, a failure is logged by name only. */
+async function runReturnPath(steps: readonly SettleHook[], result: ExchangeResult): Promise<void> {
+  const outcomes = await Promise.allSettled(steps.map(async (step) => step(result)));
+  for (const outcome of outcomes) {
+    if (outcome.status === "rejected") {
+      console.error(JSON.stringify({ level: "error", event: "settle_hook_failed", error: String((outcome.reason as Error)?.name ?? "Error") }));
     }
   }
 }

@@ -2,6 +2,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { estimatedUsage } from "../governance/reservation";
 import { AnthropicReader, ResponsesReader } from "./agent-readers";
+import { unanswered } from "./open-exchange";
 import { relay } from "./relay";
 import type { Dialect } from "./route-table";
 import { OllamaReader, OpenAiReader, isUsageOnlyEvent, type ResponseReader } from "./translators";
@@ -21,13 +22,15 @@ const readers: Record<Dialect, (requestId: string) => ResponseReader> = {
 const passedHeaders = ["Content-Type"];
 
 /**
- * Calls Ollama and relays its answer as it arrives. From here on the relay
- * owns the exchange: it settles it (once) when the stream ends, fails or the
- * client goes away, and waitUntil keeps that work alive after the client has
- * gone.
+ * Calls Ollama and relays its answer as it arrives. Once Ollama answers,
+ * the exchange is handed over to the relay, which settles it (once) when the
+ * stream ends, fails or the client goes away; the exchange keeps that work
+ * alive after the client has gone.
  */
 export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "signal">, dialect: Dialect): Promise<Response> {
-  const config = c.var.config;
+  const { config, exchange } = c.var;
+  // Without an exchange nothing would settle the answer: a wiring bug, refuse (500).
+  if (!exchange) throw new Error("forward() must run after openExchange()");
   const clientSignal = c.req.raw.signal;
   const reservation = c.var.reservation;
   // Admitted requests are charged even when the engine never counts them.
@@ -41,21 +44,19 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
   } catch (error) {
     // Gone before the first byte: the engine call is aborted (signal), the slots freed now,
     // and the prompt it had started on charged as an estimate.
-    if (clientSignal.aborted) settleAbandoned(c, estimate?.(0) ?? null);
+    if (clientSignal.aborted) exchange.settleHere(unanswered(c, 499, "client_aborted", estimate?.(0) ?? null));
     throw error;
   }
-  const settlement = c.var.settlement;
-  settlement.claimed = true;
-  let settled!: () => void;
-  c.executionCtx.waitUntil(new Promise<void>((resolve) => (settled = resolve)));
+  // From here the relay settles the exchange, once, when the stream ends, fails or the client goes away.
+  const settle = exchange.handOver();
   const body = relay({
     upstream,
     reader: readers[dialect](c.var.requestId),
-    receivedAt: c.var.receivedAt,
+    receivedAt: c.var.receivedAt ?? Date.now(),
     clientSignal,
     dropLine: c.var.hideUsageChunk ? isUsageOnlyEvent : undefined,
     estimate,
-    onEnd: (result) => void settlement.settle(result).finally(settled),
+    onEnd: settle,
   });
   const headers = new Headers();
   for (const name of passedHeaders) {
@@ -68,21 +69,4 @@ export async function forward(c: Context<AppEnv>, call: Omit<UpstreamCall, "sign
     if (/^ratelimit-/i.test(name)) headers.set(name, value);
   }
   return new Response(body, { status: upstream.status, headers });
-}
-
-/** Settles a request whose client left while Ollama had not answered yet. */
-function settleAbandoned(c: Context<AppEnv>, usage: ReturnType<typeof estimatedUsage> | null): void {
-  const settlement = c.var.settlement;
-  if (settlement.claimed) return;
-  settlement.claimed = true;
-  const done = settlement.settle({
-    status: 499,
-    outcome: "client_aborted",
-    usage,
-    bytesOut: 0,
-    ttfbMs: null,
-    latencyMs: Date.now() - c.var.receivedAt,
-    responseText: "",
-  });
-  c.executionCtx.waitUntil(done);
 }

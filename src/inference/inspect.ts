@@ -80,10 +80,10 @@ export function inspectRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
  * spliced like the others, so everything else still goes as the client sent it.
  */
 export function reviseForwardedBody(c: Context<AppEnv>, path: BodyPath, value: unknown): void {
-  const received = c.var.receivedBody;
-  if (!c.var.upstreamBody || !received) return;
-  c.var.bodyEdits.set(path, value);
-  c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
+  const { receivedBody: received, bodyEdits: edits } = c.var;
+  if (!c.var.upstreamBody || !received || !edits) return;
+  edits.set(path, value);
+  c.set("upstreamBody", outgoingBody(received, edits));
 }
 
 /** POST /chat → Ollama's /api/chat: the credentials never travel on, the model defaults, the answer is one JSON. */

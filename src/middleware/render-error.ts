@@ -1,7 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { AppEnv } from "../env";
-import { recordRefusal } from "../audit/refusals";
 import { ConfigError } from "../config";
 import { GatehouseError, errorDialectFor, errorResponse } from "../errors";
 
@@ -14,7 +13,6 @@ export async function renderError(error: Error, c: Context<AppEnv>): Promise<Res
   const requestId = c.var.requestId ?? crypto.randomUUID();
   const dialect = errorDialectFor(c.req.path);
   if (error instanceof GatehouseError) {
-    await recordRefusal(c, error); // 401/403/429/503 are on the audit trail before the client hears of them
     return errorResponse(error, requestId, dialect);
   }
   if (error instanceof HTTPException && error.status < 500) {

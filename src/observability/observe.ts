@@ -2,7 +2,7 @@ import { storedClientAddress } from "../sensitive/client-address";
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import type { ExchangeResult, SettleHook, TokenUsage } from "../inference/exchange";
+import type { ExchangeResult, TokenUsage } from "../inference/exchange";
 import { outcomeOf } from "../inference/outcome";
 import { logLine, type LogLevel } from "./log-line";
 import { metrics } from "./registry";
@@ -52,8 +52,8 @@ export function observeRequests(): MiddlewareHandler<AppEnv> {
     const error = thrown ? (thrown.error instanceof Error ? thrown.error : undefined) : c.error;
     const status = thrown ? (error instanceof GatehouseError ? error.status : 500) : c.res.status;
     countRefusal(error);
-    // An exchange is observed by its settlement instead (observeExchange), when its answer has ended.
-    if (!c.var.settlement) observeControl(c, { startedAt, status, error, length: thrown ? null : c.res.headers.get("Content-Length") });
+    // An exchange is observed on its way out instead (observeExchange), when its answer has ended.
+    if (!c.var.exchange) observeControl(c, { startedAt, status, error, length: thrown ? null : c.res.headers.get("Content-Length") });
     if (thrown) throw thrown.error;
   };
 }
@@ -72,18 +72,17 @@ function observeControl(c: Context<AppEnv>, seen: { startedAt: number; status: n
   });
 }
 
-/** The settle hook that observes an exchange once it has ended (openExchange adds it first). */
-export function observeExchange(c: Context<AppEnv>): SettleHook {
-  return (result: ExchangeResult) =>
-    observe(c, {
-      route: routeLabel(c),
-      status: result.status,
-      outcome: result.outcome,
-      latencyMs: result.latencyMs,
-      ttfbMs: result.ttfbMs,
-      bytes: result.bytesOut,
-      usage: result.usage,
-    });
+/** The way out's first step: observes an exchange once it has ended. */
+export function observeExchange(c: Context<AppEnv>, result: ExchangeResult): void {
+  observe(c, {
+    route: routeLabel(c),
+    status: result.status,
+    outcome: result.outcome,
+    latencyMs: result.latencyMs,
+    ttfbMs: result.ttfbMs,
+    bytes: result.bytesOut,
+    usage: result.usage,
+  });
 }
 
 function observe(c: Context<AppEnv>, seen: Observation): void {

@@ -4,6 +4,7 @@ import { GatehouseError } from "../errors";
 import { foldKey, isRecord } from "../body/fold";
 import { outgoingBody, type OutgoingBody } from "../body/received";
 import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import type { ExchangeResult } from "../inference/exchange";
 import { isCloudModel } from "../inference/model-policy";
 import type { CustomPattern } from "./custom-patterns";
 import { collectTexts } from "./body-text";
@@ -18,32 +19,39 @@ import type { StoredForms } from "./stored-forms";
  * The pipeline's sensitive-data step, after the body is validated and before
  * anything is admitted, recorded or forwarded. It applies the policy (redact
  * in the forwarded body; block → 422 naming the categories, nothing
- * forwarded), leaves the redacted forms for the audit recorder, and hangs
- * one settle hook that scans the answer and stores every finding of the
- * request (category, keyed fingerprint, count, action — never the value).
+ * forwarded), and leaves on the request the redacted forms for the audit
+ * recorder and recordFindings, which the way out (settleFindings) runs to scan
+ * the answer and store every finding of the request (category, keyed
+ * fingerprint, count, action — never the value).
  */
 
 export type { StoredForms };
 
+/** The way out's findings step: nothing when the screen did not run. */
+export function settleFindings(c: Context<AppEnv>, result: ExchangeResult): Promise<void> | undefined {
+  return c.var.sensitive?.recordFindings(result);
+}
+
 export function screenSensitive(): MiddlewareHandler<AppEnv> {
   return async function screenSensitive(c, next) {
     const received = c.var.upstreamBody ? c.var.receivedBody : undefined;
-    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || !received || !isRecord(received.value)) return next();
+    const edits = c.var.bodyEdits;
+    if (c.var.config.GATEHOUSE_SENSITIVE_DETECTION === "off" || !received || !edits || !isRecord(received.value)) return next();
     // What the client sent, less what policy already removed (POST /chat's credentials).
-    const removed = new Set(c.var.bodyEdits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
+    const removed = new Set(edits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
     const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
     const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
-    const boundary = c.var.model !== null && isCloudModel(c.var.model) ? "cloud" : "local";
+    const boundary = typeof c.var.model === "string" && isCloudModel(c.var.model) ? "cloud" : "local";
     const screening = await screenBody(body, scanner, policy, boundary, key);
 
     let answer: Promise<{ stored: string; tallies: Tally[] }> | undefined;
     const answerOf = (text: string) => (answer ??= screenAnswer(text, scanner, key));
     const blocked = screening.blocked.length > 0;
-    // Registered before a block is thrown: the exchange settles refused requests too, so their findings land.
-    c.var.settlement.add(async (result) => {
+    // Left before a block is thrown: the exchange settles refused requests too, so their findings land.
+    const recordFindings = async (result: ExchangeResult) => {
       const answered = blocked ? [] : (await answerOf(result.responseText)).tallies;
       await insertFindings(c.env.DB, [...rowsOf(c, "prompt", screening.tallies), ...rowsOf(c, "answer", answered)]);
       if (guard.model && !blocked && result.outcome === "ok") {
@@ -51,14 +59,14 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
         const job = { requestId: c.var.requestId, userId: principal.userId, prompt: collectTexts(body).join("\n\n"), answer: result.responseText, regexFlagged: flagged([...screening.tallies, ...answered]) };
         c.executionCtx.waitUntil(runGuard(c.env, c.var.config.GATEHOUSE_OLLAMA, guard, job).catch(() => {}));
       }
-    });
+    };
+    c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored, recordFindings });
     if (blocked) {
       throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
     }
     // Redactions are edits like policy's others: every other member still goes as the client sent it.
-    for (const [key, value] of screening.forwardMembers) c.var.bodyEdits.set([key], value);
-    if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, c.var.bodyEdits));
-    c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored });
+    for (const [key, value] of screening.forwardMembers) edits.set([key], value);
+    if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, edits));
     await next();
   };
 }
@@ -82,7 +90,7 @@ function flagged(tallies: readonly Tally[]): boolean {
 function rowsOf(c: Context<AppEnv>, location: "prompt" | "answer", tallies: readonly Tally[]): NewFinding[] {
   const at = Date.now();
   return tallies.map((t) => ({
-    requestId: c.var.requestId, at, userId: c.var.principal.userId, keyId: c.var.principal.keyId, model: c.var.model,
+    requestId: c.var.requestId, at, userId: c.var.principal.userId, keyId: c.var.principal.keyId, model: c.var.model ?? null,
     location, category: t.category, fingerprint: t.fingerprint, count: t.count, action: t.action,
   }));
 }

@@ -5,8 +5,9 @@ import type { AppEnv, Bindings } from "../../../src/env";
 import { defaultLimits, type Limits } from "../../../src/governance/limits";
 import { inspectRequest } from "../../../src/inference/inspect";
 import { inferenceRoutes } from "../../../src/inference/routes";
-import { admit } from "../../../src/middleware/admit";
-import { openExchange } from "../../../src/middleware/exchange";
+import { returnPath } from "../../../src/app";
+import { admit } from "../../../src/governance/admit";
+import { openExchange } from "../../../src/inference/open-exchange";
 import { jsonBody } from "../../../src/middleware/json-body";
 import { loadConfig } from "../../../src/middleware/load-config";
 import { renderError } from "../../../src/middleware/render-error";
@@ -47,7 +48,7 @@ export async function send(
   const app = new Hono<AppEnv>();
   app.use(requestId(), loadConfig());
   app.route("/", inferenceRoutes((route) => [
-    openExchange(),
+    openExchange(returnPath),
     asPrincipal(principal),
     ...(route.body ? [jsonBody({ acceptCurlDefault: true })] : []),
     inspectRequest(route),

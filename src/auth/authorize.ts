@@ -1,9 +1,9 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { addressInAny } from "../auth/cidr";
-import type { KeyEndpointGroup } from "../auth/key-scope";
-import type { Principal, Role } from "../auth/principal";
+import { addressInAny } from "./cidr";
+import type { KeyEndpointGroup } from "./key-scope";
+import type { Principal, Role } from "./principal";
 
 /**
  * Decides whether the authenticated caller may use this route, in this order:

@@ -2,11 +2,11 @@ import type { Context, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { parseCredentialHeaders } from "../auth/credentials";
-import { identifyByKey, identifyByPassword, identifyBySession } from "../auth/identify";
-import { principalFor } from "../auth/principal-for";
-import type { CredentialKind } from "../auth/principal";
-import { sessionTokenFrom } from "../auth/sessions";
+import { parseCredentialHeaders } from "./credentials";
+import { identifyByKey, identifyByPassword, identifyBySession } from "./identify";
+import { principalFor } from "./principal-for";
+import type { CredentialKind } from "./principal";
+import { sessionTokenFrom } from "./sessions";
 import { touchApiKey } from "../db/api-keys";
 import { configuredDefaultLimits } from "../governance/limits";
 

@@ -1,11 +1,12 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
-import { Admission, rateLimitHeaders } from "../governance/admission";
-import { admissionQueue } from "../governance/admission-queue";
-import { userLimiter } from "../governance/user-limiter";
-import { promptEstimate, type Reservation } from "../governance/reservation";
+import { Admission, rateLimitHeaders } from "./admission";
+import { admissionQueue } from "./admission-queue";
+import { userLimiter } from "./user-limiter";
+import { promptEstimate, type Reservation } from "./reservation";
 import { ceilingRules, type CeilingRules } from "../inference/ceilings";
+import type { ExchangeResult } from "../inference/exchange";
 import { reviseForwardedBody } from "../inference/inspect";
 import type { RouteSpec } from "../inference/route-table";
 
@@ -20,24 +21,21 @@ import type { RouteSpec } from "../inference/route-table";
  * settles, and may cut the output to what is left; the forwarded body then
  * carries that smaller limit.
  *
- * The settle side is c.var.admission.release(usage), hooked onto the
- * exchange's Settlement, so it runs exactly once whether the answer ends,
- * fails, is refused, or the client goes away. Needs openExchange() and
- * authenticate before it.
+ * The settle side is releaseAdmission, on the way out src/app.ts declares:
+ * it runs exactly once whether the answer ends, fails, is refused, or the
+ * client goes away, and the exchange keeps the request's context alive until
+ * it has. Needs openExchange() and authenticate before it.
  */
 export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<AppEnv> {
   const output = route.ceilings ? (ceilingRules[route.ceilings] as CeilingRules).output : undefined;
   return async function admit(c, next) {
-    const { principal, settlement } = c.var;
+    const { principal, exchange } = c.var;
     if (!principal) throw new GatehouseError("unauthenticated");
-    // Without a settlement nothing would give the slots back: a wiring bug, refuse (500).
-    if (!settlement) throw new Error("admit() must run after openExchange()");
+    // Without an exchange nothing would give the slots back: a wiring bug, refuse (500).
+    if (!exchange) throw new Error("admit() must run after openExchange()");
 
     const admission = openAdmission(c);
     c.set("admission", admission);
-    settlement.add((result) => admission.release(result.usage));
-    // Keeps the request's context alive until the slots are given back, even after the client left.
-    c.executionCtx.waitUntil(admission.done);
 
     const limit = c.var.outputLimit ?? 0;
     const reserve: Reservation = { prompt: promptEstimate(c.var.upstreamBody?.bytes.byteLength ?? 0), output: limit };
@@ -54,6 +52,11 @@ export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<App
     await waitForSlot(c, admission);
     await next();
   };
+}
+
+/** The way out's admission step: the user's and the GPU slot back, the tokens charged (once; nothing if admit never ran). */
+export function releaseAdmission(c: Context<AppEnv>, result: ExchangeResult): Promise<void> | undefined {
+  return c.var.admission?.release(result.usage);
 }
 
 function openAdmission(c: Context<AppEnv>): Admission {

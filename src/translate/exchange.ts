@@ -6,7 +6,7 @@ import { anthropicVersion, chatExchange, sources, targets, type ChatFacts, type 
 import { encodeJson, parseBody, parseJsonText, isRecord, type Json } from "./fields";
 import { embedAnswer, embeddingsAnswer, embedRequest, embeddingsRequest } from "./embeddings";
 import { generateTarget, wantsRawCompletion } from "./generate-completions";
-import { openAiListing, tagsListing } from "./listings";
+import { openAiListing, openAiModel, tagsListing } from "./listings";
 import { translateWhole } from "./streams";
 
 /**
@@ -76,7 +76,10 @@ export function exchangeFor(route: Route, kind: BackendKind, body: Uint8Array | 
   let parsed: Json | undefined;
   const json = () => (parsed ??= parseBody(body));
   const guarded = (upstream: Response) => (upstream.ok ? upstream : errorAnswer(upstream, route.dialect, kind));
+  // One model (GET /v1/models/:id): the caller puts the id, percent-encoded, in the path.
+  const oneModel = route.method === "GET" && path.startsWith("/v1/models/") ? path.slice("/v1/models".length) : null;
   if (kind === "openai") {
+    if (oneModel) return { request: { method: "GET", path: `/models${oneModel}` }, answer: guarded };
     if (openAiPaths[path]) return { request: { method: route.method, path: openAiPaths[path]!, body }, answer: guarded };
     if (path === "/v1/responses") return { request: { method: "POST", path: "/responses", body }, answer: responsesAnswer };
     if (path === "/api/embed" || path === "/api/embeddings") return embeddingExchange(path, json(), facts);
@@ -89,6 +92,7 @@ export function exchangeFor(route: Route, kind: BackendKind, body: Uint8Array | 
     if (path === "/v1/messages") return { request: { method: "POST", path, body, headers }, answer: guarded };
     if (path === "/api/tags") return listingExchange("/v1/models", route, kind, tagsListing, headers);
     if (path === "/v1/models") return listingExchange("/v1/models", route, kind, (answer) => openAiListing(answer, "anthropic"), headers);
+    if (oneModel) return listingExchange(`/v1/models${oneModel}`, route, kind, (answer) => openAiModel(answer, "anthropic"), headers);
     if (path === "/api/generate" && wantsRawCompletion(json())) throw cannot(kind, route, "a raw prompt or a suffix needs a text-completion endpoint");
     if (chatSources[path]) return chatExchange(chatSources[path], targets.anthropic, json(), facts);
   }

@@ -37,6 +37,12 @@ export function tagsListing(answer: Json): Json {
   };
 }
 
+/** One of Anthropic's model objects (GET /v1/models/:id) as OpenAI's. */
+export function openAiModel(answer: Json, ownedBy: string): Json {
+  const [entry] = entriesOf({ data: [answer] });
+  return { id: entry?.id ?? "", object: "model", created: entry?.created ?? 0, owned_by: ownedBy };
+}
+
 export function openAiListing(answer: Json, ownedBy: string): Json {
   return { object: "list", data: entriesOf(answer).map((entry) => ({ id: entry.id, object: "model", created: entry.created, owned_by: ownedBy })) };
 }

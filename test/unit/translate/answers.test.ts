@@ -144,6 +144,18 @@ describe("embeddings and listings", () => {
   });
 });
 
+describe("one model (GET /v1/models/:id)", () => {
+  const oneModel = (id: string) => ({ method: "GET" as const, upstreamPath: `/v1/models/${encodeURIComponent(id)}`, dialect: "openai" as const });
+
+  test("to an openai backend under its /v1 base; from Anthropic's model object to OpenAI's", async () => {
+    expect(exchangeFor(oneModel("org/model:7b"), "openai", undefined).request).toEqual({ method: "GET", path: "/models/org%2Fmodel%3A7b" });
+    const x = exchangeFor(oneModel("claude-sonnet-4-5"), "anthropic", undefined);
+    expect(x.request).toMatchObject({ method: "GET", path: "/v1/models/claude-sonnet-4-5" });
+    const model = JSON.parse(await x.answer(json({ type: "model", id: "claude-sonnet-4-5", display_name: "Claude", created_at: "2025-09-29T00:00:00Z" })).text());
+    expect(model).toEqual({ id: "claude-sonnet-4-5", object: "model", created: 1759104000, owned_by: "anthropic" });
+  });
+});
+
 describe("the model routing chose and the output ceiling", () => {
   test("facts.model names the backend's model in a translated body", () => {
     const x = exchangeFor(route("/api/chat"), "openai", bytes({ model: "box2/llama3", messages: [] }), { model: "llama3" });

@@ -72,7 +72,7 @@ function readMessage(message: Json, index: number, ids: CallIds): Turn {
     ids.opened(toolCalls);
   }
   const turn: Turn = { role, parts, toolCalls };
-  if (role === "tool") turn.toolCallId = str(message, "tool_call_id") ?? ids.answer(str(message, "tool_name"));
+  if (role === "tool") turn.toolCallId = ids.answer(str(message, "tool_call_id"), str(message, "tool_name"));
   return turn;
 }
 
@@ -86,9 +86,11 @@ class CallIds {
     this.pending = [...calls];
   }
 
-  answer(toolName: string | undefined): string {
-    const at = toolName ? this.pending.findIndex((call) => call.name === toolName) : -1;
-    const call = this.pending.splice(at >= 0 ? at : 0, 1)[0];
-    return call?.id ?? "call_unmatched";
+  answer(id: string | undefined, toolName: string | undefined): string {
+    const byId = id ? this.pending.findIndex((call) => call.id === id) : -1;
+    const byName = toolName ? this.pending.findIndex((call) => call.name === toolName) : -1;
+    const at = byId >= 0 ? byId : byName >= 0 ? byName : id ? -1 : 0;
+    const call = at >= 0 ? this.pending.splice(at, 1)[0] : undefined;
+    return id ?? call?.id ?? "call_unmatched";
   }
 }

@@ -53,6 +53,20 @@ describe("Ollama /api/chat → OpenAI chat completions", () => {
     });
   });
 
+  test("tool answers pair with parallel calls by id, by tool name, else in order", () => {
+    const body = {
+      model: "m",
+      messages: [
+        { role: "assistant", content: "", tool_calls: [{ function: { name: "a", arguments: {} } }, { function: { name: "b", arguments: {} } }, { id: "given", function: { name: "c", arguments: {} } }] },
+        { role: "tool", content: "for c", tool_call_id: "given" },
+        { role: "tool", content: "for b", tool_name: "b" },
+        { role: "tool", content: "for a" },
+      ],
+    };
+    const ids = writeOpenAiChat(readOllamaChat(body)).messages as { tool_call_id?: string; content: string }[];
+    expect(ids.slice(1).map((message) => [message.content, message.tool_call_id])).toEqual([["for c", "given"], ["for b", "call_0_1"], ["for a", "call_0_0"]]);
+  });
+
   test("fields are read as Ollama reads them: any case, Unicode folding, null as absent", () => {
     const body = { MODEL: "llama3", "\u212Aeep_alive": "5m", Messages: [{ ROLE: "user", Content: "hi" }], Stream: null, Options: { Num_Predict: 5 } };
     const sent = writeOpenAiChat(readOllamaChat(body));

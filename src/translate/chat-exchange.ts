@@ -2,6 +2,7 @@ import type { BackendKind } from "../backends/types";
 import type { Dialect } from "../inference/route-table";
 import type { ChatEvent, ChatRequest, Completion, EventDecoder, EventEncoder } from "./chat-model";
 import { errorAnswer } from "./answer-errors";
+import { collect } from "./collect";
 import { encodeJson, isRecord, parseJsonText, type Json } from "./fields";
 import { AnthropicStreamDecoder, readAnthropicWhole } from "./read-anthropic-answer";
 import { readAnthropic } from "./read-anthropic-request";
@@ -84,6 +85,11 @@ export function chatExchange(source: ChatSource, target: ChatTarget, body: Json,
     request: { method: "POST" as const, path: target.path, body: encodeJson(sent), ...(target.headers ? { headers: target.headers } : {}) },
     answer(upstream: Response): Response {
       if (!upstream.ok) return errorAnswer(upstream, source.dialect, target.kind);
+      if (isEventStream(upstream) && !request.stream) {
+        // Streamed although asked not to (some engines ignore `stream`): the client still gets one answer.
+        const body = translateWhole(upstream.body, (text) => JSON.stringify(source.writeWhole(collect(text, target.decoder()), model)));
+        return new Response(body, { status: 200, headers: { "Content-Type": "application/json; charset=utf-8" } });
+      }
       if (isEventStream(upstream)) {
         return new Response(translateStream(upstream.body, target.decoder(), source.encoder(model)), { status: 200, headers: { "Content-Type": source.streamType } });
       }

@@ -3,7 +3,7 @@ import { AnthropicReader } from "../../../src/inference/agent-readers";
 import { OllamaReader, OpenAiReader } from "../../../src/inference/translators";
 import { exchangeFor } from "../../../src/translate/exchange";
 import { bytes, route, sentBody } from "./routes";
-import { json, metered, ndjsonLines, openAiTextStream, sseEvents, streamed } from "./wire";
+import { json, metered, ndjsonLines, openAiTextStream, openAiToolStream, sseEvents, streamed } from "./wire";
 
 /** Recorded shape of a whole chat.completion (OpenAI API reference), with a tool call. */
 const openAiWhole = {
@@ -106,6 +106,13 @@ describe("whole (non-streamed) answers", () => {
     const events = sseEvents(await answer.text());
     expect(events[0]!.event).toBe("message_start");
     expect(events.at(-1)!.event).toBe("message_stop");
+  });
+
+  test("one answer asked for but streamed by the engine is gathered into one answer", async () => {
+    const x = exchangeFor(route("/api/chat"), "openai", bytes({ model: "m", messages: [{ role: "user", content: "x" }], stream: false }));
+    const answer = x.answer(streamed(openAiToolStream()).response);
+    expect(answer.headers.get("Content-Type")).toMatch(/application\/json/);
+    expect(JSON.parse(await answer.text())).toMatchObject({ message: { tool_calls: [{ function: { name: "get_weather", arguments: { city: "Paris" } } }] }, done: true, prompt_eval_count: 80, eval_count: 17 });
   });
 
   test("a garbage or empty body from the backend is an empty answer, never a crash", async () => {

@@ -1,4 +1,5 @@
-import type { ChatEvent, Completion, EventEncoder, StopReason, Usage } from "./chat-model";
+import type { ChatEvent, Completion } from "./chat-model";
+import { EventWriter } from "./event-writer";
 import { stopToAnthropic } from "./chat-model";
 import { isRecord, parseJsonText, type Json } from "./fields";
 
@@ -39,27 +40,17 @@ export function writeAnthropicWhole(completion: Completion, requestedModel: stri
 
 type Block = "text" | "thinking" | "tool";
 
-export class AnthropicStreamEncoder implements EventEncoder {
+export class AnthropicStreamEncoder extends EventWriter {
   private id = "";
-  private model: string;
   private started = false;
-  private open: { kind: Block; index: number; tool?: number } | null = null;
+  private open: { kind: Block; index: number } | null = null;
   private nextIndex = 0;
   private readonly toolBlocks = new Map<number, number>();
-  private stop: StopReason | null = null;
-  private usage: Usage | null = null;
-  private done = false;
 
-  constructor(requestedModel: string) {
-    this.model = requestedModel;
-  }
-
-  write(event: ChatEvent): string {
-    if (this.done) return "";
+  protected emit(event: Exclude<ChatEvent, { type: "finish" | "usage" }>): string {
     switch (event.type) {
       case "start":
         this.id = event.id;
-        if (event.model) this.model = event.model;
         return this.opening();
       case "text":
         return this.opening() + this.into("text") + sse("content_block_delta", { index: this.open!.index, delta: { type: "text_delta", text: event.text } });
@@ -68,7 +59,7 @@ export class AnthropicStreamEncoder implements EventEncoder {
       case "tool_start": {
         const out = this.opening() + this.closeBlock();
         const index = this.nextIndex++;
-        this.open = { kind: "tool", index, tool: event.index };
+        this.open = { kind: "tool", index };
         this.toolBlocks.set(event.index, index);
         return out + sse("content_block_start", { index, content_block: { type: "tool_use", id: event.id, name: event.name, input: {} } });
       }
@@ -76,14 +67,7 @@ export class AnthropicStreamEncoder implements EventEncoder {
         const index = this.toolBlocks.get(event.index);
         return index === undefined ? "" : sse("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: event.json } });
       }
-      case "finish":
-        this.stop = event.reason;
-        return "";
-      case "usage":
-        this.usage = event.usage;
-        return "";
       case "error":
-        this.done = true;
         return sse("error", { error: { type: "api_error", message: event.message } });
       case "end":
         return this.finish();
@@ -114,7 +98,6 @@ export class AnthropicStreamEncoder implements EventEncoder {
   }
 
   private finish(): string {
-    this.done = true;
     const usage = this.usage ?? { input: 0, output: 0 };
     return (
       this.opening() +
@@ -122,9 +105,5 @@ export class AnthropicStreamEncoder implements EventEncoder {
       sse("message_delta", { delta: { stop_reason: stopToAnthropic(this.stop), stop_sequence: null }, usage: { input_tokens: usage.input, output_tokens: usage.output } }) +
       sse("message_stop", {})
     );
-  }
-
-  close(): string {
-    return "";
   }
 }

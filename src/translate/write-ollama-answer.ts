@@ -1,5 +1,6 @@
-import type { ChatEvent, Completion, EventEncoder, StopReason, ToolCall, Usage } from "./chat-model";
+import type { ChatEvent, Completion, StopReason, ToolCall, Usage } from "./chat-model";
 import { stopToOllama } from "./chat-model";
+import { EventWriter } from "./event-writer";
 import { isRecord, parseJsonText, type Json } from "./fields";
 
 /**
@@ -49,23 +50,17 @@ export function writeOllamaWhole(shape: OllamaShape, completion: Completion, req
   return { ...body(shape, model, completion.text, { thinking: completion.thinking, toolCalls: completion.toolCalls }), ...doneFields(completion.stop, usage) };
 }
 
-export class OllamaStreamEncoder implements EventEncoder {
-  private model: string;
-  private stop: StopReason | null = null;
-  private usage: Usage | null = null;
+export class OllamaStreamEncoder extends EventWriter {
   private chunks = 0;
   private readonly calls: ToolCall[] = [];
-  private done = false;
 
   constructor(private readonly shape: OllamaShape, requestedModel: string) {
-    this.model = requestedModel;
+    super(requestedModel);
   }
 
-  write(event: ChatEvent): string {
-    if (this.done) return "";
+  protected emit(event: Exclude<ChatEvent, { type: "finish" | "usage" }>): string {
     switch (event.type) {
       case "start":
-        if (event.model) this.model = event.model;
         return "";
       case "text":
         return this.line(body(this.shape, this.model, event.text, {}));
@@ -79,14 +74,7 @@ export class OllamaStreamEncoder implements EventEncoder {
         if (call) call.arguments += event.json;
         return "";
       }
-      case "finish":
-        this.stop = event.reason;
-        return "";
-      case "usage":
-        this.usage = event.usage;
-        return "";
       case "error":
-        this.done = true;
         return `${JSON.stringify({ error: event.message })}\n`;
       case "end":
         return this.finish();
@@ -95,7 +83,6 @@ export class OllamaStreamEncoder implements EventEncoder {
 
   /** Tool calls go out whole, once their arguments are complete (Ollama sends them so), then the done line. */
   private finish(): string {
-    this.done = true;
     const calls = this.calls.filter(Boolean);
     const toolLine = calls.length > 0 && this.shape === "chat" ? this.line(body("chat", this.model, "", { toolCalls: calls })) : "";
     // No usage from the backend: the chunks relayed are the output estimate, as for Ollama's own cut streams.
@@ -106,9 +93,5 @@ export class OllamaStreamEncoder implements EventEncoder {
   private line(chunk: Json): string {
     this.chunks += 1;
     return `${JSON.stringify({ ...chunk, done: false })}\n`;
-  }
-
-  close(): string {
-    return "";
   }
 }

@@ -1,4 +1,5 @@
-import type { ChatEvent, Completion, EventEncoder, StopReason, Usage } from "./chat-model";
+import type { ChatEvent, Completion, StopReason, Usage } from "./chat-model";
+import { EventWriter } from "./event-writer";
 import { compact, type Json } from "./fields";
 
 /**
@@ -30,23 +31,15 @@ export function writeOpenAiWhole(completion: Completion, requestedModel: string)
   });
 }
 
-export class OpenAiStreamEncoder implements EventEncoder {
+export class OpenAiStreamEncoder extends EventWriter {
   private id = "chatcmpl-gatehouse";
-  private model: string;
   private readonly created = seconds();
   private started = false;
-  private done = false;
 
-  constructor(requestedModel: string) {
-    this.model = requestedModel;
-  }
-
-  write(event: ChatEvent): string {
-    if (this.done) return "";
+  protected emit(event: Exclude<ChatEvent, { type: "finish" | "usage" }>): string {
     switch (event.type) {
       case "start":
         if (event.id) this.id = `chatcmpl-${event.id}`;
-        if (event.model) this.model = event.model;
         return this.opening();
       case "text":
         return this.opening() + this.chunk({ content: event.text });
@@ -56,17 +49,20 @@ export class OpenAiStreamEncoder implements EventEncoder {
         return this.opening() + this.chunk({ tool_calls: [{ index: event.index, id: event.id, type: "function", function: { name: event.name, arguments: "" } }] });
       case "tool_args":
         return this.opening() + this.chunk({ tool_calls: [{ index: event.index, function: { arguments: event.json } }] });
-      case "finish":
-        return this.opening() + this.chunk({}, event.reason);
-      case "usage":
-        return this.opening() + sse({ ...this.base(), choices: [], usage: usageJson(event.usage) });
       case "error":
-        this.done = true;
         return sse({ error: { message: event.message, type: "api_error", param: null, code: null } });
       case "end":
-        this.done = true;
         return "data: [DONE]\n\n";
     }
+  }
+
+  /** OpenAI sends the finish reason in its own chunk, then the usage-only chunk (the relay drops it for a client that did not ask). */
+  protected override finished(reason: StopReason): string {
+    return this.opening() + this.chunk({}, reason);
+  }
+
+  protected override counted(usage: Usage): string {
+    return this.opening() + sse({ ...this.base(), choices: [], usage: usageJson(usage) });
   }
 
   private base() {
@@ -82,9 +78,5 @@ export class OpenAiStreamEncoder implements EventEncoder {
 
   private chunk(delta: Json, finish: StopReason | null = null): string {
     return sse({ ...this.base(), choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] });
-  }
-
-  close(): string {
-    return "";
   }
 }

@@ -6,7 +6,8 @@
  * it has each start prepared by a short-lived child process (the unit's
  * ExecStartPre, scripts/service.ts: private data dir, migrations, first
  * admin, crash recovery, the config), spawns workerd,
- * prints the listening line once /health says ready, forwards SIGINT/SIGTERM,
+ * prints the listening line once /health says ready, forwards SIGINT/SIGTERM
+ * (and, once workerd has exited, logs the audit chain's final checkpoint),
  * and restarts workerd if it dies (as the unit's Restart=on-failure does),
  * preparing again first so records the crash left open are closed. Requests
  * never pass through it: workerd owns the one listening socket.
@@ -28,6 +29,7 @@ import { lifecycleLog as log } from "./lib/lifecycle-log";
 import { runPrepare } from "./lib/prepare-process";
 import { waitUntilReady } from "./lib/readiness-probe";
 import { readSettings, type ServeSettings } from "./lib/settings";
+import { logShutdownCheckpoint } from "./lib/shutdown-checkpoint";
 import { startWorkerd, type WorkerdProcess } from "./lib/workerd-process";
 
 /** Restarts allowed within `restartWindowMs` before npm start gives up (exit 1), like systemd's start limit. */
@@ -37,6 +39,7 @@ const restartWindowMs = 60_000;
 let workerd: WorkerdProcess | undefined;
 let stopping = false;
 let runtimeDir: string | undefined;
+let dataDir: string | undefined;
 
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
@@ -49,6 +52,8 @@ async function stop(signal: string): Promise<void> {
     await workerd.exited;
     clearTimeout(timer);
   }
+  // The chain's final head, once nothing writes any more (scripts/lib/shutdown-checkpoint.ts).
+  if (dataDir) await logShutdownCheckpoint(dataDir).catch((error: unknown) => log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) }));
   if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
   const durationMs = Date.now() - started;
   log("info", `stopped in ${durationMs} ms`, { durationMs });
@@ -84,6 +89,7 @@ async function startOnce(settings: ServeSettings, configPath: string): Promise<s
 
 async function main(): Promise<void> {
   const settings = readOrExit();
+  dataDir = settings.dataDir;
   // What workerd creates (SQLite's -wal and -shm files, new Durable Objects) is private too, as the unit's UMask=0077 makes it.
   process.umask(0o077);
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => void stop(signal));

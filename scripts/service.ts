@@ -9,6 +9,9 @@
  *   service.mjs ready              ExecStartPost: waits until /health says
  *                                  ready, then logs the listening line; the
  *                                  unit counts as started only then
+ *   service.mjs checkpoint         ExecStopPost: once workerd has exited, logs
+ *                                  the audit chain's final checkpoint line
+ *                                  (scripts/lib/shutdown-checkpoint.ts)
  *
  * ExecStart is workerd itself on the prepared config. Every line printed is
  * one JSON object (the generated first-admin password aside, see serve.ts;
@@ -22,6 +25,7 @@ import { reportFirstAdmin, reportPrepared } from "./lib/prepare-report";
 import { prepareStart } from "./lib/prepare";
 import { probeUrl, waitUntilReady } from "./lib/readiness-probe";
 import { readSettings } from "./lib/settings";
+import { logShutdownCheckpoint } from "./lib/shutdown-checkpoint";
 
 async function main(argv: string[]): Promise<void> {
   const [command, configPath] = argv;
@@ -42,7 +46,14 @@ async function main(argv: string[]): Promise<void> {
     log("info", `listening on ${url.origin}`, { url: url.origin, dataDir: settings.dataDir });
     return;
   }
-  throw new ConfigError("command", "usage: service.mjs prepare <config path> | ready");
+  if (command === "checkpoint") {
+    await logShutdownCheckpoint(settings.dataDir).catch((error: unknown) => {
+      log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) });
+      process.exit(1);
+    });
+    return;
+  }
+  throw new ConfigError("command", "usage: service.mjs prepare <config path> | ready | checkpoint");
 }
 
 main(process.argv.slice(2)).then(

@@ -2,7 +2,7 @@ import { Hono } from "hono";
 import type { AppEnv } from "./env";
 import { auditStart, completeAudit } from "./audit/recorder";
 import { auditRefusals } from "./audit/refusals";
-import { authenticate } from "./auth/authenticate";
+import { authenticate, bodyCredentials } from "./auth/authenticate";
 import { authorize } from "./auth/authorize";
 import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
@@ -73,8 +73,8 @@ export function createApp(): Hono<AppEnv> {
     inferenceRoutes((route) => [
       openExchange(returnPath), //          the way out (above) runs exactly once, whatever happens
       authenticate({ accept: ["key", "basic"], bodyMayFollow: route.legacy }), // who, from the headers, before any body is read: 401 otherwise
-      ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes })] : []), // size, time, media type
-      ...(route.legacy ? [authenticate({ accept: ["body"] })] : []), // POST /chat's body credentials, read from at most 64 KiB
+      // Size, time, media type; POST /chat's body credentials checked from its first 64 KiB before the rest is read.
+      ...(route.body ? [jsonBody({ acceptCurlDefault: true, unauthenticatedMaxBytes: bodyCredentialsMaxBytes, ...(route.legacy ? { credentialsFirst: bodyCredentials(bodyCredentialsMaxBytes) } : {}) })] : []),
       authorize({ group: route.group }), //  active account, key scope, admin-only model management
       inspectRequest(route), //             schema, model policy, GPU ceilings
       screenSensitive(), //                 sensitive data: redact or block per policy (422), redacted forms for the audit

@@ -47,18 +47,19 @@ async function checkpointsIn(file: string): Promise<{ seq: number; hash: string 
   } catch (error) {
     throw new CliError(`cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const found = new Map<number, string>();
+  // Every distinct (seq, hash) pair: two lines naming one seq with different hashes mean a rewrite, and both are proved.
+  const found = new Map<string, { seq: number; hash: string }>();
   for (const line of text.split("\n")) {
     const start = line.indexOf("{");
     if (start < 0 || !line.includes("audit_checkpoint")) continue;
     try {
       const entry = JSON.parse(line.slice(start)) as { event?: unknown; seq?: unknown; hash?: unknown };
-      if (entry.event === "audit_checkpoint" && typeof entry.seq === "number" && typeof entry.hash === "string") found.set(entry.seq, entry.hash);
+      if (entry.event === "audit_checkpoint" && typeof entry.seq === "number" && typeof entry.hash === "string") found.set(`${entry.seq} ${entry.hash}`, { seq: entry.seq, hash: entry.hash });
     } catch {
       // Not a JSON line: other log output.
     }
   }
-  return [...found].map(([seq, hash]) => ({ seq, hash }));
+  return [...found.values()];
 }
 
 /** --from/--to: a date (taken as midnight UTC), an ISO time, or ms since the epoch; sent as ms. */

@@ -7,6 +7,7 @@ import { identifyByKey, identifyByPassword, identifyBySession } from "./identify
 import { principalFor } from "./principal-for";
 import type { CredentialKind } from "./principal";
 import { sessionTokenFrom } from "./sessions";
+import { findBodyAuth } from "./body-credentials";
 import { touchApiKey } from "../db/api-keys";
 import { configuredDefaultLimits } from "../governance/limits";
 
@@ -16,7 +17,8 @@ import { configuredDefaultLimits } from "../governance/limits";
  * - key:     `Authorization: Bearer gh_…` (scripts, pipelines, the CLI), or
  *            Anthropic's `x-api-key: gh_…` (Claude Code, the Anthropic SDKs)
  * - basic:   `Authorization: Basic` username:password (simple scripts)
- * - body:    POST /chat's `{"auth":{"username","password"}}` (the original script API)
+ * - body:    POST /chat's `{"auth":{"username","password"}}` (the original script API),
+ *            checked by bodyCredentials() from the body's first slice
  * - session: the console's cookie (never on inference routes: those accept
  *            curl's form content type, so a cookie there would invite CSRF)
  * An Authorization header, when present, is the credential: a bad one is a
@@ -32,9 +34,7 @@ export interface AuthenticateOptions {
   bodyMayFollow?: boolean;
 }
 
-const bodyAuth = z.looseObject({
-  auth: z.strictObject({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) }),
-});
+const bodyAuth = z.strictObject({ username: z.string().min(1).max(320), password: z.string().min(1).max(1024) });
 
 const unauthenticated = () => new GatehouseError("unauthenticated", { message: "The credentials are missing or invalid." });
 
@@ -56,10 +56,6 @@ export function authenticate(options: AuthenticateOptions): MiddlewareHandler<Ap
       if (!accepts("basic")) throw unauthenticated();
       const user = await checkPassword(c, presented.username, presented.password);
       c.set("principal", principalFor(user, "basic", defaultsOf(c)));
-    } else if (accepts("body") && hasBodyAuth(c)) {
-      const { auth } = bodyAuth.parse(c.var.jsonBody);
-      const user = await checkPassword(c, auth.username, auth.password);
-      c.set("principal", principalFor(user, "body", defaultsOf(c)));
     } else {
       const token = accepts("session") ? sessionTokenFrom(c.req.header("Cookie")) : null;
       if (!token) throw unauthenticated();
@@ -89,8 +85,30 @@ function defaultsOf(c: Context<AppEnv>) {
   return configuredDefaultLimits(c.var.config);
 }
 
-function hasBodyAuth(c: Context<AppEnv>): boolean {
-  return bodyAuth.safeParse(c.var.jsonBody).success;
+/**
+ * POST /chat's body credentials, for jsonBody's `credentialsFirst`: found in
+ * the body's first slice (src/auth/body-credentials.ts) and checked before
+ * the rest of the body is read. 401 when they are missing, wrong, or do not
+ * end within the slice (the message says so: clients put `auth` first).
+ */
+export function bodyCredentials(sliceBytes: number): (c: Context<AppEnv>, text: string, complete: boolean) => Promise<void> {
+  return async function bodyCredentials(c, text, complete) {
+    const search = findBodyAuth(text);
+    if (search.found) {
+      const auth = bodyAuth.safeParse(search.value);
+      if (!auth.success) throw unauthenticated();
+      const user = await checkPassword(c, auth.data.username, auth.data.password);
+      c.set("principal", principalFor(user, "body", defaultsOf(c)));
+      return;
+    }
+    if (search.why === "malformed") throw new GatehouseError("invalid_json");
+    if (search.why === "beyond_slice" && !complete) {
+      throw new GatehouseError("unauthenticated", {
+        message: `The credentials are missing: the body's "auth" must end within its first ${sliceBytes / 1024} KiB (send it first).`,
+      });
+    }
+    throw unauthenticated();
+  };
 }
 
 function checkPassword(c: Context<AppEnv>, username: string, password: string) {

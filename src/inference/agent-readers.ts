@@ -11,6 +11,18 @@ function sseData(line: string): Json | null {
   return line.startsWith("data:") ? parseObject(line.slice(5).trim()) : null;
 }
 
+const nonEmpty = (value: unknown): boolean => typeof value === "string" && value.length > 0;
+
+/** A content_block_delta that carries generated output (text_delta, thinking_delta, input_json_delta). */
+function anthropicGenerated(delta: Json | undefined): boolean {
+  return nonEmpty(delta?.text) || nonEmpty(delta?.thinking) || nonEmpty(delta?.partial_json);
+}
+
+/** A Responses `*.delta` event with generated output: output text, reasoning, refusal, function-call arguments. */
+function responsesGenerated(event: Json): boolean {
+  return typeof event.type === "string" && event.type.startsWith("response.") && event.type.endsWith(".delta") && nonEmpty(event.delta);
+}
+
 /**
  * Anthropic Messages: `message_start` (input tokens, often Ollama's estimate),
  * `content_block_delta` (text_delta and thinking_delta are the answer),
@@ -47,6 +59,8 @@ export class AnthropicReader extends BaseReader {
       }
       case "content_block_delta": {
         const delta = event.delta as Json | undefined;
+        // Text, thinking and a tool call's JSON arrive one token a delta: the estimate when no count comes.
+        if (anthropicGenerated(delta)) this.contentChunks += 1;
         this.append(delta?.type === "text_delta" ? delta.text : delta?.type === "thinking_delta" ? delta.thinking : undefined);
         return;
       }
@@ -83,6 +97,8 @@ export class ResponsesReader extends BaseReader {
   line(line: string): void {
     const event = sseData(line);
     if (!event) return;
+    // Every generated delta (text, reasoning, a tool call's arguments) is one token: the estimate when no count comes.
+    if (responsesGenerated(event)) this.contentChunks += 1;
     if (event.type === "response.output_text.delta") this.append(event.delta);
     else if (event.type === "response.completed" || event.type === "response.incomplete") this.finish(event.response);
     else if (event.type === "response.failed" || event.type === "error") this.failed = true;

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { foldedLayout } from "../body/received";
@@ -28,9 +28,18 @@ export interface JsonBodyOptions {
   acceptCurlDefault?: boolean;
   /**
    * The most bytes read while nobody is authenticated yet (POST /chat, whose
-   * credentials are in the body): unauthenticated work stays small.
+   * credentials are in the body): unauthenticated work stays small. Without
+   * `credentialsFirst`, a body over it is a 413; with it, this is the slice
+   * the credentials must be found in before the rest is read.
    */
   unauthenticatedMaxBytes?: number;
+  /**
+   * Authenticates from the body's first slice (its text, `complete` when the
+   * body ended within it) or throws; the rest, up to GATEHOUSE_MAX_BODY_BYTES,
+   * is read only afterwards. A complete body is parsed and checked first, so
+   * a short bad body is still a 400.
+   */
+  credentialsFirst?: (c: Context<AppEnv>, text: string, complete: boolean) => Promise<void>;
 }
 
 export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEnv> {
@@ -45,27 +54,45 @@ export function jsonBody(options: JsonBodyOptions = {}): MiddlewareHandler<AppEn
     }
     const { GATEHOUSE_MAX_BODY_BYTES: configuredMax, GATEHOUSE_BODY_TIMEOUT: timeoutSeconds } = c.var.config;
     const anonymous = c.var.principal === undefined && options.unauthenticatedMaxBytes !== undefined;
-    const maxBytes = anonymous ? Math.min(configuredMax, options.unauthenticatedMaxBytes ?? configuredMax) : configuredMax;
+    const sliceBytes = Math.min(configuredMax, options.unauthenticatedMaxBytes ?? configuredMax);
+    const credentialsFirst = anonymous ? options.credentialsFirst : undefined;
+    const maxBytes = anonymous && !credentialsFirst ? sliceBytes : configuredMax;
     const declared = Number(c.req.header("Content-Length") ?? "0");
     if (declared > maxBytes) throw new GatehouseError("payload_too_large");
 
     // The limit counts decoded bytes: a compressed body cannot smuggle more than it.
-    const bytes = await readLimited(decodedBody(c.req.raw.body, c.req.header("Content-Encoding")), maxBytes, timeoutSeconds * 1000);
+    const stream = decodedBody(c.req.raw.body, c.req.header("Content-Encoding"));
+    const firstSlice = credentialsFirst && { bytes: sliceBytes, check: (slice: Uint8Array) => credentialsFirst(c, decodePrefix(slice), false) };
+    const { bytes, sliceChecked } = await readLimited(stream, maxBytes, timeoutSeconds * 1000, firstSlice);
     const text = decodeUtf8(bytes);
     const value = parseJson(text);
     assertSafeJson(value);
     const layout = foldedLayout(text);
     c.set("jsonBody", value);
     c.set("receivedBody", { bytes, text, value, layout });
+    // A body that ended within the slice: its credentials are read from the whole, checked text.
+    if (credentialsFirst && !sliceChecked) await credentialsFirst(c, text, true);
     await next();
   };
 }
 
-async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: number, timeoutMs: number): Promise<Uint8Array> {
-  if (!body) return new Uint8Array(0);
+/** A first slice to hand to `check` (which throws to refuse) once that many bytes arrived, before reading on. */
+interface FirstSlice {
+  bytes: number;
+  check(slice: Uint8Array): Promise<void>;
+}
+
+async function readLimited(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+  timeoutMs: number,
+  firstSlice?: FirstSlice,
+): Promise<{ bytes: Uint8Array; sliceChecked: boolean }> {
+  if (!body) return { bytes: new Uint8Array(0), sliceChecked: false };
   const reader = body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
+  let sliceChecked = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new GatehouseError("request_timeout")), timeoutMs);
@@ -77,6 +104,10 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
       size += value.byteLength;
       if (size > maxBytes) throw new GatehouseError("payload_too_large");
       chunks.push(value);
+      if (firstSlice && !sliceChecked && size >= firstSlice.bytes) {
+        sliceChecked = true;
+        await firstSlice.check(concat(chunks, size).subarray(0, firstSlice.bytes));
+      }
     }
   } catch (error) {
     reader.cancel().catch(() => {});
@@ -84,6 +115,10 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
   } finally {
     clearTimeout(timer);
   }
+  return { bytes: concat(chunks, size), sliceChecked };
+}
+
+function concat(chunks: Uint8Array[], size: number): Uint8Array {
   const bytes = new Uint8Array(size);
   let offset = 0;
   for (const chunk of chunks) {
@@ -91,6 +126,15 @@ async function readLimited(body: ReadableStream<Uint8Array> | null, maxBytes: nu
     offset += chunk.byteLength;
   }
   return bytes;
+}
+
+/** The text of a body's first slice: a character cut at its end is left out, invalid UTF-8 is the 400 the whole body would get. */
+function decodePrefix(bytes: Uint8Array): string {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes, { stream: true });
+  } catch {
+    throw new GatehouseError("invalid_json", { message: "The request body is not valid UTF-8." });
+  }
 }
 
 function decodeUtf8(bytes: Uint8Array): string {

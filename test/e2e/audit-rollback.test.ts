@@ -90,6 +90,33 @@ async function copyDatabase(from: string, to: string): Promise<void> {
   }
 }
 
+/** `gatehouse audit verify --checkpoints FILE` over these log outputs: its exit code and what it printed. */
+async function verifyAgainstLog(logs: string[]): Promise<{ code: number; stdout: string }> {
+  const file = join(dataDir, "..", `checkpoints-${Date.now()}.log`);
+  await writeFile(file, logs.join("\n"));
+  const env = { ...process.env, GATEHOUSE_URL: gatehouse.url, GATEHOUSE_ADMIN_KEY: adminKey };
+  try {
+    const { stdout } = await run("npm", ["run", "--silent", "gatehouse", "--", "audit", "verify", "--checkpoints", file], { cwd: projectRoot, env });
+    return { code: 0, stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string };
+    return { code: failed.code, stdout: failed.stdout };
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+/** The JSON lines of a log output (anything else skipped). */
+function jsonLines(text: string): { msg?: string; event?: string; seq?: number; hash?: string }[] {
+  return text.split("\n").flatMap((line) => {
+    try {
+      return [JSON.parse(line) as { msg?: string; event?: string; seq?: number; hash?: string }];
+    } catch {
+      return [];
+    }
+  });
+}
+
 describe("audit rollback detection", () => {
   test("an older copy of the database restored behind the ledger's back is caught after a restart", { timeout: 180_000 }, async () => {
     await generate(3);
@@ -175,21 +202,47 @@ describe("audit rollback detection", () => {
     // On its own the restored directory is consistent…
     expect((await verify()).ok).toBe(true);
     // …but the log, kept elsewhere, remembers a head it no longer reaches.
-    const file = join(dataDir, "..", `checkpoints-${Date.now()}.log`);
-    await writeFile(file, [...logs, gatehouse.stdout()].join("\n"));
-    const cli = async () => {
-      const env = { ...process.env, GATEHOUSE_URL: gatehouse.url, GATEHOUSE_ADMIN_KEY: adminKey };
-      try {
-        const { stdout } = await run("npm", ["run", "--silent", "gatehouse", "--", "audit", "verify", "--checkpoints", file], { cwd: projectRoot, env });
-        return { code: 0, stdout };
-      } catch (error) {
-        const failed = error as { code: number; stdout: string };
-        return { code: failed.code, stdout: failed.stdout };
-      }
-    };
-    const result = await cli();
-    await rm(file, { force: true });
+    const result = await verifyAgainstLog([...logs, gatehouse.stdout()]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/BROKEN: checkpoint seq \d+ \(rolled_back\)/);
+  });
+
+  test("SIGTERM logs the chain's final head as a checkpoint; the log proves the database, and catches a rollback made after it", { timeout: 240_000 }, async () => {
+    await freshGatehouse("shutdown");
+    await generate(1);
+    await gatehouse.stop();
+    const logs = [gatehouse.stdout()];
+    await cp(dataDir, `${dataDir}.bak`, { recursive: true });
+
+    gatehouse = await start();
+    await generate(3);
+    await gatehouse.stop("SIGTERM");
+    logs.push(gatehouse.stdout());
+    const lines = jsonLines(gatehouse.stdout());
+    const head = JSON.parse(await sqlite("SELECT json_array(seq, hash) FROM audit_chain ORDER BY seq DESC LIMIT 1")) as [number, string];
+    const signalled = lines.findIndex((line) => /^SIGTERM received/.test(line.msg ?? ""));
+    const last = lines.findLastIndex((line) => line.event === "audit_checkpoint");
+    expect(signalled).toBeGreaterThanOrEqual(0);
+    // After the signal, with the head workerd left (the requests above included); only "stopped in" follows it.
+    expect(last).toBeGreaterThan(signalled);
+    expect(lines[last]).toMatchObject({ seq: head[0], hash: head[1], at: "shutdown" });
+    expect(lines.slice(last + 1).map((line) => line.msg)).toEqual([expect.stringMatching(/^stopped in \d+ ms$/)]);
+
+    gatehouse = await start();
+    const proved = await verifyAgainstLog(logs);
+    expect(proved.code, proved.stdout).toBe(0);
+    expect(proved.stdout).toMatch(/audit chain intact: \d+ records checked, \d+ checkpoints matched/);
+    await gatehouse.stop();
+
+    // Every file of the data dir back to before those three requests: only the shutdown line knows the newer head
+    // (this run's start checkpoint would too; the log is cut before it to show the shutdown line alone suffices).
+    await rm(dataDir, { recursive: true, force: true });
+    await cp(`${dataDir}.bak`, dataDir, { recursive: true });
+    await rm(`${dataDir}.bak`, { recursive: true, force: true });
+    gatehouse = await start();
+    expect((await verify()).ok).toBe(true);
+    const caught = await verifyAgainstLog(logs);
+    expect(caught.code).toBe(1);
+    expect(caught.stdout).toContain(`BROKEN: checkpoint seq ${head[0]} (rolled_back)`);
   });
 });

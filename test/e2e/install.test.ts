@@ -132,6 +132,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
       "ExecStartPre=/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs prepare /run/gatehouse/gatehouse.capnp",
       "ExecStart=/opt/gatehouse/bin/workerd serve --experimental /run/gatehouse/gatehouse.capnp",
       "ExecStartPost=/opt/gatehouse/bin/node /opt/gatehouse/app/dist/service.mjs ready",
+      "ExecStopPost=-/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs checkpoint",
       "RuntimeDirectory=gatehouse",
       "RuntimeDirectoryMode=0700",
       "Restart=on-failure",
@@ -195,6 +196,9 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     }
     const output = gateway.output();
     gateway = undefined;
+    // ExecStopPost logged the chain's final head, after workerd had gone: the last line.
+    const lines = output.trim().split("\n");
+    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ event: "audit_checkpoint", at: "shutdown", seq: expect.any(Number), hash: expect.stringMatching(/^[0-9a-f]{64}$/) });
     for (const secret of [env.GATEHOUSE_ADMIN_PASSWORD!, env.GATEHOUSE_SESSION_SECRET!, adminPassword, apiKey]) expect(output).not.toContain(secret);
     // It wrote nothing under /opt, and its state is in the data dir.
     expect(await listTree(join(root, "opt"))).toEqual(optBefore);
@@ -253,9 +257,9 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     } finally {
       expect(await traced.stop()).toBe(0);
     }
-    // The three steps of the unit, each under the same sandbox.
+    // The four steps of the unit, each under the same sandbox.
     const traces: string[] = [];
-    for (const step of ["prepare", "workerd", "ready"] as const) {
+    for (const step of ["prepare", "workerd", "ready", "checkpoint"] as const) {
       traces.push(await readFile(`${tracePath}.${step}`, "utf8"));
       await rm(`${tracePath}.${step}`);
     }
@@ -284,7 +288,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     );
     expect(outside).toEqual([]);
     console.log(
-      `strace: prepare (node), workerd and the start probe (node) made ${used.length} distinct system calls, used ${families.join(", ")}, wrote ${writes.length} paths, all within the unit's limits`,
+      `strace: prepare (node), workerd, the start probe and the stop checkpoint (node) made ${used.length} distinct system calls, used ${families.join(", ")}, wrote ${writes.length} paths, all within the unit's limits`,
     );
   });
 

@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { request } from "node:http";
+import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
 import { AdminClient } from "./helpers/accounts";
 import type { GatehouseProcess } from "./helpers/gatehouse-process";
+import { timeUntil } from "./helpers/hang-up";
 import { startStack, stopStack } from "./helpers/stack";
 
 /**
@@ -45,13 +47,13 @@ describe("unauthenticated work is bounded", () => {
     return times[Math.floor(times.length / 2)]!;
   }
 
-  /** Posts `body` without credentials, again and again, until `stop` says so. */
-  async function attacker(body: Buffer, stop: () => boolean): Promise<number[]> {
+  /** Posts `body` without credentials to `path`, again and again, until `stop` says so. */
+  async function attacker(path: string, body: Buffer, stop: () => boolean): Promise<number[]> {
     const statuses: number[] = [];
     while (!stop()) {
       statuses.push(
         await new Promise<number>((resolve) => {
-          const req = request(`${gatehouse.url}/api/chat`, { method: "POST", headers: { "Content-Type": "application/json", "Content-Length": body.length } });
+          const req = request(`${gatehouse.url}${path}`, { method: "POST", headers: { "Content-Type": "application/json", "Content-Length": body.length } });
           // The gateway answers 401 without reading the body and may reset the rest of the upload.
           req.on("socket", (socket) => socket.on("error", () => {}));
           req.on("response", (res) => {
@@ -75,7 +77,8 @@ describe("unauthenticated work is bounded", () => {
     const unit = '{"role":"user","content":[{"a":[{"b":[1,2,3]}]}]},';
     const body = Buffer.from(`{"model":"llama3.2","messages":[${unit.repeat(Math.floor((7.5 * 1024 * 1024) / unit.length))}{"role":"user","content":"x"}]}`);
     let done = false;
-    const attackers = Array.from({ length: 4 }, () => attacker(body, () => done));
+    // POST /chat too, whose credentials would be in the body: it reads no more than the first 64 KiB.
+    const attackers = ["/api/chat", "/api/chat", "/chat", "/chat"].map((path) => attacker(path, body, () => done));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const underLoad = await keyedMedian(15);
     done = true;
@@ -85,6 +88,24 @@ describe("unauthenticated work is bounded", () => {
     // Generous: reading and parsing those bodies first took seconds per keyed request.
     expect(underLoad).toBeLessThan(baseline * 4 + 250);
   }, 120_000);
+
+  test("POST /chat over a socket: a body that never ends after 64 KiB without auth is answered 401 at once, not after the body deadline", async () => {
+    const socket = connect(gatehouse.port, "127.0.0.1");
+    let answer = "";
+    socket.on("data", (chunk: Buffer) => (answer += chunk.toString()));
+    socket.on("error", () => {});
+    const started = Date.now();
+    // Declares 8 MiB (within the body limit), sends 80 KiB of it, and never the rest.
+    socket.write(`POST /chat HTTP/1.1\r\nHost: gatehouse\r\nContent-Type: application/json\r\nContent-Length: ${8 * 1024 * 1024 - 1024}\r\n\r\n`);
+    socket.write(`{"messages":[{"role":"user","content":"${"x".repeat(80 * 1024)}`);
+    await timeUntil(() => answer.includes("\r\n\r\n"), 10_000);
+    const elapsed = Date.now() - started;
+    socket.destroy();
+    expect(answer).toMatch(/^HTTP\/1\.1 401 /);
+    expect(answer).toMatch(/"code":"unauthenticated"/);
+    // GATEHOUSE_BODY_TIMEOUT is 30 s: the answer did not wait for a body that never comes.
+    expect(elapsed).toBeLessThan(5_000);
+  });
 
   test("1,000 failed sign-ins with invented names leave the data directory flat and no name on disk", async () => {
     const size = () => Number(execFileSync("du", ["-sb", gatehouse.dataDir]).toString().split("\t")[0]);

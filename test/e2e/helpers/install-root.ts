@@ -214,12 +214,12 @@ export interface InstalledGateway {
   output(): string;
   /** The runtime directory (RuntimeDirectory=) holding the generated config. */
   runtimeDir: string;
-  /** SIGTERM and wait; the exit code. */
+  /** SIGTERM and wait, then ExecStopPost; workerd's exit code. */
   stop(): Promise<number | null>;
 }
 
-/** The three steps of the unit: ExecStartPre, ExecStart, ExecStartPost. */
-export type UnitStep = "prepare" | "workerd" | "ready";
+/** The steps of the unit: ExecStartPre, ExecStart, ExecStartPost, ExecStopPost. */
+export type UnitStep = "prepare" | "workerd" | "ready" | "checkpoint";
 
 export interface StartInstalledOptions {
   uid?: number;
@@ -235,7 +235,8 @@ export interface StartInstalledOptions {
  * data dir, as `uid`/`gid`: ExecStartPre (`node service.mjs prepare`), then
  * ExecStart (workerd on the config prepare wrote), then ExecStartPost
  * (`node service.mjs ready`), which returns once /health says ready. Only
- * workerd is left running.
+ * workerd is left running. stop() signals workerd, then runs ExecStopPost
+ * (`node service.mjs checkpoint`) once it has exited.
  */
 export async function startInstalled(root: string, env: Record<string, string>, options: StartInstalledOptions = {}): Promise<InstalledGateway> {
   const opt = join(root, "opt/gatehouse");
@@ -280,6 +281,8 @@ export async function startInstalled(root: string, env: Record<string, string>, 
       const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
       const code = await exited;
       clearTimeout(timer);
+      const stopPost = await collect(spawnStep("checkpoint", [join(opt, "bin/node"), "--disable-warning=ExperimentalWarning", join(opt, "app/dist/service.mjs"), "checkpoint"]));
+      if (stopPost !== 0) throw new Error(`ExecStopPost failed (${stopPost}):\n${output}`);
       await rm(runtimeDir, { recursive: true, force: true });
       return code;
     },

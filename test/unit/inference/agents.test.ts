@@ -31,6 +31,8 @@ describe("AnthropicReader", () => {
       ...sse("message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 9 } }),
     ]) reader.line(line);
     expect(reader.finished).toBe(false);
+    // Each generated delta is a token relayed: what a stream cut before message_delta is charged.
+    expect(reader.contentChunks).toBe(3);
     reader.line(sse("message_stop", {})[1]!);
     expect(reader).toMatchObject({ text: "Hmm. Hi", usage: { promptTokens: 40, completionTokens: 9 }, finished: true, failed: false });
   });
@@ -40,6 +42,7 @@ describe("AnthropicReader", () => {
     for (const line of ["data: {broken", "data: []", "data: null", "event: message_delta", "data: 42", ": comment", 'data: {"type":"content_block_delta","delta":null}', 'data: {"type":"content_block_delta","delta":{"type":"text_delta","text":7}}']) reader.line(line);
     reader.line('data: {"type":"message_delta","usage":{"input_tokens":-3,"output_tokens":"12"}}');
     expect(reader.text).toBe("");
+    expect(reader.contentChunks).toBe(0);
     expect(reader.usage).toEqual({ promptTokens: 0, completionTokens: 0 });
     reader.line('data: {"type":"error","error":{"type":"overloaded_error","message":"x"}}');
     expect(reader.failed).toBe(true);
@@ -66,8 +69,12 @@ describe("ResponsesReader", () => {
       ...sse("response.output_text.delta", { delta: "Hel" }),
       ...sse("response.reasoning_summary_text.delta", { delta: "(thinking)" }),
       ...sse("response.output_text.delta", { delta: "lo" }),
+      ...sse("response.function_call_arguments.delta", { delta: "{\"a\":" }),
+      ...sse("response.output_text.delta", { delta: "" }),
     ]) reader.line(line);
     expect(reader.finished).toBe(false);
+    // Each generated delta is a token relayed: what a stream cut before response.completed is charged.
+    expect(reader.contentChunks).toBe(4);
     for (const line of sse("response.completed", { response: { usage: { input_tokens: 5, output_tokens: 2 } } })) reader.line(line);
     expect(reader).toMatchObject({ text: "Hello", usage: { promptTokens: 5, completionTokens: 2 }, finished: true });
   });
@@ -76,6 +83,7 @@ describe("ResponsesReader", () => {
     const reader = new ResponsesReader();
     for (const line of ["data: {", 'data: {"type":"response.output_text.delta","delta":{"x":1}}', 'data: {"type":"response.completed","response":null}']) reader.line(line);
     expect(reader.text).toBe("");
+    expect(reader.contentChunks).toBe(0);
     expect(reader.usage).toBeNull();
     const failed = new ResponsesReader();
     failed.line('data: {"type":"response.failed","response":{}}');

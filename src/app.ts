@@ -7,6 +7,7 @@ import { authorize } from "./auth/authorize";
 import { accountRoutes } from "./control/account-routes";
 import { accountUsageRoutes } from "./control/account-usage-routes";
 import { adminAliasesRoutes } from "./control/admin-aliases-routes";
+import { adminBackendsRoutes } from "./control/admin-backends-routes";
 import { accountAuditRoutes, adminAuditRoutes } from "./control/admin-audit-routes";
 import { adminQueueRoutes } from "./control/admin-queue-routes";
 import { adminGuardRoutes } from "./control/admin-guard-routes";
@@ -98,6 +99,7 @@ export function createApp(): Hono<AppEnv> {
   app.route("/admin/api", adminAuditRoutes()); // audit search, verify, CSV exports
   app.route("/admin/api", adminStatsRoutes()); // GET /admin/api/stats: the usage dashboard
   app.route("/admin/api", adminAliasesRoutes()); // GET|PUT /admin/api/aliases: model names agents insist on
+  app.route("/admin/api", adminBackendsRoutes()); // the backend catalog: list, add, change, remove
   app.route("/admin/api", adminSensitiveRoutes()); // sensitive data: policies, patterns, findings
   app.route("/admin/api", adminGuardRoutes()); //   the shadow guard model: settings, verdicts, labels, export
 

@@ -15,6 +15,8 @@ export const limitsView = z.object({
   dailyTokens: count,
   monthlyTokens: count,
   models: z.array(z.string()).nullable(),
+  /** US dollars per month at priced backends (issue 16); absent from gateways before it. */
+  monthlyBudgetUsd: z.number().nullable().optional(),
 });
 
 export const userView = z.object({
@@ -26,6 +28,8 @@ export const userView = z.object({
   mustChangePassword: z.boolean().optional(),
   limits: limitsView,
   customLimits: z.boolean().optional(),
+  /** Data boundaries the user may cross (issue 16). */
+  boundaries: z.array(z.string()).optional(),
   createdAt: z.number().optional(),
 });
 export type UserView = z.infer<typeof userView>;
@@ -80,3 +84,23 @@ export const healthAnswer = z.object({
   upstream: z.object({ ollama: z.string(), ollamaCloud: z.string().optional() }),
   version: z.string(),
 });
+
+/** A backend of the catalog (src/backends/types.ts Backend): never a credential, only whether one is stored. */
+export const backendView = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.string(),
+  url: z.string(),
+  slots: z.number(),
+  priority: z.number(),
+  enabled: z.boolean(),
+  boundary: z.string(),
+  models: z.array(z.string()).nullable(),
+  prices: z.object({ inputPerMTok: z.number(), outputPerMTok: z.number() }).nullable(),
+  hasCredential: z.boolean(),
+  source: z.string(),
+});
+export type BackendView = z.infer<typeof backendView>;
+
+export const backendsAnswer = z.object({ backends: z.array(backendView) });
+export const backendAnswer = z.object({ backend: backendView });

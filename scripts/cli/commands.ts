@@ -1,14 +1,16 @@
 import type { Command } from "./command";
 import { aliasCommands } from "./aliases";
 import { auditCommands } from "./audit";
+import { backendCommands } from "./backends";
 import { backupCommand, restoreCommand } from "./backup";
 import { doctorCommand } from "./doctor";
 import { keyCommands } from "./keys";
 import { queueCommand } from "./queue";
+import { boundariesCommand } from "./user-boundaries";
 import { userCommands } from "./users";
 
 /** Every command, in the order `help` lists them. */
-export const commands: Command[] = [...userCommands, ...keyCommands, ...auditCommands, ...aliasCommands, queueCommand, doctorCommand, backupCommand, restoreCommand];
+export const commands: Command[] = [...userCommands, boundariesCommand, ...keyCommands, ...auditCommands, ...aliasCommands, ...backendCommands, queueCommand, doctorCommand, backupCommand, restoreCommand];
 
 /** The command named by the first one or two words, and the arguments after them. */
 export function findCommand(argv: readonly string[]): { command: Command; args: string[] } | null {

@@ -73,6 +73,7 @@ const limitFlags = {
   "daily-tokens": { type: "string" },
   "monthly-tokens": { type: "string" },
   models: { type: "string" },
+  "monthly-budget-usd": { type: "string" },
 } as const;
 
 /** The PATCH body's `limits` from the flags given; fields not given keep their value. */
@@ -95,6 +96,11 @@ export function limitsPatchFrom(values: Partial<Record<keyof typeof limitFlags, 
     else if (globs.length === 0) throw new UsageError("--models needs a comma-separated list of model globs, or any", usage);
     else patch.models = globs;
   }
+  const budget = values["monthly-budget-usd"];
+  if (budget !== undefined) {
+    if (budget !== "none" && !/^\d+(\.\d+)?$/.test(budget)) throw new UsageError(`--monthly-budget-usd must be US dollars (e.g. 25 or 12.50) or none, got ${budget}`, usage);
+    patch.monthlyBudgetUsd = budget === "none" ? null : Number(budget);
+  }
   if (Object.keys(patch).length === 0) throw new UsageError("give at least one limit to change", usage);
   return patch;
 }
@@ -102,8 +108,8 @@ export function limitsPatchFrom(values: Partial<Record<keyof typeof limitFlags, 
 const limits: Command = {
   name: "users limits",
   usage:
-    "users limits <username|id> [--rpm N|none] [--burst N|none] [--concurrency N|none] [--daily-tokens N|none] [--monthly-tokens N|none] [--models glob,glob|any]",
-  summary: "change a user's rate, concurrency, token quota and model limits",
+    "users limits <username|id> [--rpm N|none] [--burst N|none] [--concurrency N|none] [--daily-tokens N|none] [--monthly-tokens N|none] [--models glob,glob|any] [--monthly-budget-usd $|none]",
+  summary: "change a user's rate, concurrency, token quota, model and spending limits",
   async run(args, context) {
     const { values, positionals } = parseCommand(limits, args, limitFlags, ["user"]);
     const patch = limitsPatchFrom(values, limits.usage);
@@ -156,6 +162,8 @@ const show: Command = {
         ["concurrency", limitText(user.limits.concurrency)],
         ["daily / monthly tokens", `${limitText(user.limits.dailyTokens)} / ${limitText(user.limits.monthlyTokens)}`],
         ["models", user.limits.models === null ? "any" : user.limits.models.join(", ")],
+        ["monthly budget (US$)", limitText(user.limits.monthlyBudgetUsd ?? null)],
+        ["data boundaries", (user.boundaries ?? ["local"]).join(", ")],
         ["created", shortTime(user.createdAt)],
       ]),
     );

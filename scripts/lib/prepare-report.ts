@@ -8,6 +8,10 @@ export function reportPrepared(prepared: Prepared): void {
     lifecycleLog("warn", `made ${prepared.madePrivate.length} paths in the data dir private (directories 0700, files 0600)`, { paths: prepared.madePrivate.slice(0, 20) });
   }
   lifecycleLog("info", "migrations applied", { migrations: prepared.migrations.count, latest: prepared.migrations.latest, applied: prepared.applied });
+  const { file, declared, added, removed } = prepared.backends;
+  if (file !== null || removed.length > 0) {
+    lifecycleLog("info", `backends file: ${declared.length} declared, ${added.length} new, ${removed.length} removed`, { file, declared, added, removed });
+  }
   if (prepared.interrupted > 0) {
     lifecycleLog("warn", `closed ${prepared.interrupted} audit records left open by the previous run as interrupted`, { interrupted: prepared.interrupted });
   }

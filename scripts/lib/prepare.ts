@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { recoverInterrupted } from "../../src/audit/recovery";
+import { readBackendsFile, syncBackendsFile, type BackendsSync } from "./backends-file";
 import { getSetting, putSetting } from "../../src/db/settings";
 import { projectRoot } from "./bundle";
 import { d1OverFile } from "./d1-file";
@@ -37,6 +38,8 @@ export interface Prepared {
   interrupted: number;
   /** Paths whose mode was tightened. */
   madePrivate: string[];
+  /** What GATEHOUSE_BACKENDS_FILE declared (nothing when it is not set: backends it once declared are removed). */
+  backends: BackendsSync & { file: string | null };
 }
 
 export async function prepareStart(settings: ServeSettings, configPath: string, startedAt = Date.now()): Promise<Prepared> {
@@ -45,12 +48,17 @@ export async function prepareStart(settings: ServeSettings, configPath: string, 
   // workerd's disk services need their directories to exist.
   await mkdir(join(settings.dataDir, "durable-objects"), { recursive: true, mode: 0o700 });
   const secret = await sessionSecret(settings.dataDir, settings.sessionSecret);
-  const data = await prepareDatabase(settings, startedAt);
+  // Read (and refused when bad) before the database is touched: a bad file changes nothing.
+  // Unset, it declares nothing: backends an earlier file declared go (the admin API cannot remove them).
+  const declared = settings.backendsFile === null ? [] : await readBackendsFile(settings.backendsFile, process.env);
+  const data = await prepareDatabase(settings, startedAt, { declared, secret });
   await writeConfig(settings, configPath, secret);
   return { ...data, madePrivate };
 }
 
-async function prepareDatabase(settings: ServeSettings, startedAt: number): Promise<Omit<Prepared, "madePrivate">> {
+type DeclaredBackends = { declared: Awaited<ReturnType<typeof readBackendsFile>>; secret: string };
+
+async function prepareDatabase(settings: ServeSettings, startedAt: number, backendsFile: DeclaredBackends): Promise<Omit<Prepared, "madePrivate">> {
   const path = d1File(settings.dataDir);
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   // Loaded here: on Node 22 node:sqlite is experimental (the npm scripts and the unit silence its warning).
@@ -62,13 +70,14 @@ async function prepareDatabase(settings: ServeSettings, startedAt: number): Prom
     const applied = await applyMigrations(db, join(projectRoot, "migrations"));
     const interrupted = await recoverInterrupted(db, startedAt);
     const firstAdmin = await ensureFirstAdmin(db, settings.adminPassword, settings.worker.GATEHOUSE_PBKDF2_ITERATIONS);
+    const backends = { file: settings.backendsFile, ...(await syncBackendsFile(db, backendsFile.declared, backendsFile.secret)) };
     let instanceId = await getSetting(db, "instance_id");
     if (!instanceId) {
       instanceId = crypto.randomUUID();
       await putSetting(db, "instance_id", instanceId);
     }
     const row = await db.prepare("SELECT COUNT(*) AS count, MAX(name) AS latest FROM d1_migrations").first<{ count: number; latest: string | null }>();
-    return { firstAdmin, applied, migrations: { count: row?.count ?? 0, latest: row?.latest ?? null }, instanceId, interrupted };
+    return { firstAdmin, applied, migrations: { count: row?.count ?? 0, latest: row?.latest ?? null }, instanceId, interrupted, backends };
   } finally {
     file.close();
   }

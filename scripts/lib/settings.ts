@@ -20,6 +20,8 @@ const processSchema = z.object({
   GATEHOUSE_TLS_CERT: z.string().optional(),
   GATEHOUSE_TLS_KEY: z.string().optional(),
   GATEHOUSE_TLS_CLIENT_CA: z.string().optional(),
+  /** The backend catalog declared as a JSON file, read at each start (scripts/lib/backends-file.ts). */
+  GATEHOUSE_BACKENDS_FILE: z.string().optional(),
   /** The unit's start probe: seconds to wait for /health to say ready (scripts/service.ts). */
   GATEHOUSE_START_TIMEOUT: z.coerce.number().int().min(1).max(3600).default(90),
 });
@@ -33,6 +35,8 @@ export interface ServeSettings {
   inspectorPort: number | undefined;
   /** null: plain HTTP. */
   tls: TlsSettings | null;
+  /** GATEHOUSE_BACKENDS_FILE as an absolute path; null: no file, the catalog is the admin API's alone. */
+  backendsFile: string | null;
   worker: GatehouseConfig;
   /** The GATEHOUSE_* variables passed to the worker as string vars. */
   workerVars: Record<string, string>;
@@ -55,6 +59,7 @@ export function readSettings(env: NodeJS.ProcessEnv): ServeSettings {
     sessionSecret: parsed.data.GATEHOUSE_SESSION_SECRET,
     inspectorPort: parsed.data.GATEHOUSE_INSPECTOR_PORT,
     tls: readTlsSettings(env),
+    backendsFile: parsed.data.GATEHOUSE_BACKENDS_FILE?.trim() ? resolve(parsed.data.GATEHOUSE_BACKENDS_FILE.trim()) : null,
     startTimeoutSeconds: parsed.data.GATEHOUSE_START_TIMEOUT,
     worker,
     workerVars,

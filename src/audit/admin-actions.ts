@@ -2,7 +2,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { credentialsChanged } from "../db/credential-epoch";
-import type { UserWrite } from "../db/users";
+import { bumpCatalogEpoch } from "../backends/catalog-epoch";
+import { isBackendWrite, type AdminWrite } from "./admin-write";
 import { auditLedger } from "./ledger";
 
 /**
@@ -31,7 +32,10 @@ export type AdminAction =
   | "audit.read" //              an admin opened one record's prompt and answer text (src/control/content-reads.ts)
   | "sensitive.policy"
   | "sensitive.pattern"
-  | "sensitive.guard";
+  | "sensitive.guard"
+  | "backend.create" //          the backend catalog (src/control/admin-backends-routes.ts); targetUserId null
+  | "backend.update"
+  | "backend.delete";
 
 export type AdminDetail = Record<string, string | number | boolean | null>;
 
@@ -61,11 +65,11 @@ export async function recordAdminAction(c: Context<AppEnv>, record: AdminActionR
 }
 
 /**
- * Writes a change to users and its admin records in one D1 batch (the
- * ledger's): both are committed, or neither is and the admin gets 503
- * audit_unavailable — a change is never left without its record.
+ * Writes a change (to users or the backend catalog) and its admin records in
+ * one D1 batch (the ledger's): both are committed, or neither is and the
+ * admin gets 503 audit_unavailable — a change is never left without its record.
  */
-export async function commitAdminChange(c: Context<AppEnv>, records: readonly AdminActionRecord[], write?: UserWrite): Promise<void> {
+export async function commitAdminChange(c: Context<AppEnv>, records: readonly AdminActionRecord[], write?: AdminWrite): Promise<void> {
   const at = Date.now();
   const sealed = records.map((record) => ({
     id: crypto.randomUUID(),
@@ -81,8 +85,9 @@ export async function commitAdminChange(c: Context<AppEnv>, records: readonly Ad
   } catch {
     throw new GatehouseError("audit_unavailable", { retryAfter: 5 });
   } finally {
-    // A user's row may have changed (even if the answer was lost on the way back):
-    // the isolate's credential cache must not answer from the old one.
-    if (write) credentialsChanged();
+    // A row may have changed (even if the answer was lost on the way back): the
+    // isolate's credential cache and cached catalog must not answer from the old one.
+    if (write && isBackendWrite(write)) bumpCatalogEpoch();
+    else if (write) credentialsChanged();
   }
 }

@@ -15,7 +15,7 @@ export const csvColumns = [
   "seq", "request_id", "kind", "started_at", "finished_at", "user_id", "username", "key_id", "client_address",
   "method", "endpoint", "model", "stream", "capture_mode", "status", "outcome", "code", "count", "latency_ms",
   "ttfb_ms", "prompt_tokens", "completion_tokens", "bytes_out", "prompt_sha256", "prompt_bytes",
-  "response_sha256", "response_bytes", "prompt", "response",
+  "response_sha256", "response_bytes", "backend", "served_model", "failover", "cost_usd", "prompt", "response",
 ] as const;
 
 const pageSize = 200;
@@ -31,8 +31,14 @@ export function csvValues(e: EventWithUser, text: { prompt: string | null; respo
     e.seq, e.id, e.kind, iso(e.startedAt), iso(e.finishedAt), e.userId, e.username, e.keyId, e.clientAddress,
     e.method, e.endpoint, e.model, e.stream, e.captureMode, e.status, e.outcome, e.code, e.count, e.latencyMs,
     e.ttfbMs, e.promptTokens, e.completionTokens, e.bytesOut, e.promptSha256, e.promptBytes,
-    e.responseSha256, e.responseBytes, text?.prompt ?? null, text?.response ?? null,
+    e.responseSha256, e.responseBytes, e.backend, e.servedModel, e.failover, dollars(e.costMicros),
+    text?.prompt ?? null, text?.response ?? null,
   ];
+}
+
+/** Micro-dollars (audit_events.cost_micros) as US dollars; empty when the backend has no prices. */
+export function dollars(micros: number | null): string | null {
+  return micros === null ? null : String(micros / 1_000_000);
 }
 
 export interface CsvExportOptions {

@@ -1,10 +1,10 @@
 import type { BatchItem } from "drizzle-orm/batch";
 import { insertAdminAction } from "../db/admin-actions";
-import { userWriteStatement, type UserWrite } from "../db/users";
 import { insertLink } from "../db/audit-chain";
 import { insertContent } from "../db/audit-content";
 import { completeEvent, countFlood, insertEvent, markSealed, type AuditEventRow, type Db, type EventCompletion } from "../db/audit-events";
 import { adminContentHash, eventContentHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
+import { adminWriteStatement, type AdminWrite } from "./admin-write";
 import type { ChainDraft } from "./group-commit";
 
 /**
@@ -47,9 +47,9 @@ export function floodOp(d: Db, bucket: SealedEvent): Statement[] {
   return [countFlood(d, bucket)];
 }
 
-/** Admin records, sealed; with the change they record (users), in the same batch: both land or neither. */
-export async function adminOp(d: Db, draft: ChainDraft, actions: readonly SealedAdminAction[], now: number, write?: UserWrite): Promise<Statement[]> {
-  const statements: Statement[] = write ? [userWriteStatement(d, write)] : [];
+/** Admin records, sealed; with the change they record (users, backends), in the same batch: both land or neither. */
+export async function adminOp(d: Db, draft: ChainDraft, actions: readonly SealedAdminAction[], now: number, write?: AdminWrite): Promise<Statement[]> {
+  const statements: Statement[] = write ? [adminWriteStatement(d, write)] : [];
   for (const action of actions) {
     const contentHash = await adminContentHash(action);
     const link = await draft.next(contentHash);

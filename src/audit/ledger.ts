@@ -5,7 +5,7 @@ import type { PlainBindings } from "../plain-bindings";
 import { lastLink } from "../db/audit-chain";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
-import type { UserWrite } from "../db/users";
+import type { AdminWrite } from "./admin-write";
 import { processEpoch, recoverInterrupted } from "./recovery";
 import { genesisHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
 import { GroupCommit, type ChainHead } from "./group-commit";
@@ -127,8 +127,8 @@ export class AuditLedger extends DurableObject<PlainBindings> {
     await this.writer.submit(async () => floodOp(this.d, bucket));
   }
 
-  /** Admin records, with the users change they record when there is one: committed together or not at all. */
-  async adminAction(action: SealedAdminAction | SealedAdminAction[], write?: UserWrite): Promise<void> {
+  /** Admin records, with the change (users, backends) they record when there is one: committed together or not at all. */
+  async adminAction(action: SealedAdminAction | SealedAdminAction[], write?: AdminWrite): Promise<void> {
     const now = Date.now();
     const actions = Array.isArray(action) ? action : [action];
     await this.writer.submit((draft) => adminOp(this.d, draft, actions, now, write));

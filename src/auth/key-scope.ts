@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { limitsSchema, modelGlob, type Limits } from "../governance/limits";
+import { backendName } from "../backends/backend-input";
+import { boundaryList } from "../governance/boundaries";
+import { limitsPatchSchema, modelGlob, type Limits } from "../governance/limits";
 import { canonicalModel, globMatches } from "../inference/model-names";
 import { modelName } from "../inference/schemas";
 import { parseCidr } from "./cidr";
@@ -21,13 +23,22 @@ export const keyScopeSchema = z.strictObject({
   models: z.array(modelGlob).min(1).max(200).optional(),
   endpoints: z.array(z.enum(keyEndpointGroups)).min(1).max(4).optional(),
   sources: z.array(cidr).min(1).max(64).optional(),
-  limits: limitsSchema.omit({ models: true }).partial().optional(),
+  limits: limitsPatchSchema.omit({ models: true }).optional(),
   /** The model for requests that name none (agents and scripts that never send one). */
   defaultModel: modelName.optional(),
+  /** Data boundaries this key may cross: intersected with its owner's (src/governance/boundaries.ts). */
+  boundaries: boundaryList.optional(),
+  /** Backends (by name) this key's requests go to, and only these: routing tries them in this order. */
+  backends: z
+    .array(backendName)
+    .min(1)
+    .max(64)
+    .refine((names) => new Set(names).size === names.length, "each backend once")
+    .optional(),
 });
 export type KeyScope = z.infer<typeof keyScopeSchema>;
 
-const numericLimits = ["rpm", "burst", "concurrency", "dailyTokens", "monthlyTokens"] as const;
+const numericLimits = ["rpm", "burst", "concurrency", "dailyTokens", "monthlyTokens", "monthlyBudgetUsd"] as const;
 
 /** The smaller of two limits where null means unlimited. */
 function tighter(a: number | null, b: number | null | undefined): number | null {

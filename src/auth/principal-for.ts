@@ -1,5 +1,6 @@
 import type { ApiKeyRow } from "../db/api-keys";
 import type { UserRow } from "../db/users";
+import { narrowBoundaries, userBoundaries } from "../governance/boundaries";
 import { limitsSchema, type Limits } from "../governance/limits";
 import { narrowLimits, type KeyScope } from "./key-scope";
 import type { CredentialKind, Principal } from "./principal";
@@ -33,6 +34,7 @@ export function userLimits(user: UserRow, defaults: Limits): Limits {
 const parsedLimits = new WeakMap<UserRow, Limits | null>();
 
 export function principalFor(user: UserRow, via: CredentialKind, defaults: Limits, key: ApiKeyRow | null = null, scope: KeyScope | null = null): Principal {
+  const boundaries = narrowBoundaries(userBoundaries(user), scope?.boundaries);
   return {
     userId: user.id,
     username: user.username,
@@ -40,7 +42,10 @@ export function principalFor(user: UserRow, via: CredentialKind, defaults: Limit
     via,
     keyId: key?.id ?? null,
     limits: narrowLimits(userLimits(user, defaults), scope),
-    allowCloudModels: user.allowCloudModels,
+    // The flag and the boundaries say the same: a key narrowed to `local` cannot reach `:cloud` models either.
+    allowCloudModels: boundaries.includes("cloud"),
+    boundaries,
+    pinnedBackends: scope?.backends ?? null,
     captureMode: user.captureMode,
     status: user.status,
     mustChangePassword: user.mustChangePassword,

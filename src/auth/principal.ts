@@ -1,3 +1,4 @@
+import type { DataBoundary } from "../backends/types";
 import type { Limits } from "../governance/limits";
 import type { KeyScope } from "./key-scope";
 
@@ -22,8 +23,15 @@ export interface Principal {
   keyId: string | null;
   /** Effective limits: the owner's, narrowed (never widened) by the key's scope. */
   limits: Limits;
-  /** Models that send prompts off the box (`:cloud`) are refused unless allowed. */
+  /** Models that send prompts off the box (`:cloud`) are refused unless allowed: whether `boundaries` has "cloud". */
   allowCloudModels: boolean;
+  /**
+   * Data boundaries this request may cross: the user's grant (src/governance/boundaries.ts)
+   * narrowed by the key's scope. Routing uses only backends whose boundary is in it.
+   */
+  boundaries: DataBoundary[];
+  /** The key's pinned backends (names, in order), or null: any backend the boundaries allow. */
+  pinnedBackends: string[] | null;
   /** The user's audit capture mode, or null for the global default. */
   captureMode: CaptureMode | null;
   /** Checked by the authorize middleware: only active accounts get anything. */

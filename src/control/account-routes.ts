@@ -30,8 +30,8 @@ async function me(c: Context<AppEnv>): Promise<Response> {
   const principal = c.var.principal;
   const user = await getUser(c.env.DB, principal.userId);
   if (!user) throw new GatehouseError("unauthenticated");
-  // `limits` here are the effective ones for this credential (a key's scope narrows them).
+  // `limits` and `boundaries` here are the effective ones for this credential (a key's scope narrows them).
   // Usage comes from the user's own limiter; null when it cannot answer (display only, never a gate).
   const usage = await userUsage(c.env, principal.userId, principal.limits);
-  return c.json({ user: userView(user, configuredDefaultLimits(c.var.config)), limits: principal.limits, usage, via: principal.via, keyId: principal.keyId });
+  return c.json({ user: userView(user, configuredDefaultLimits(c.var.config)), limits: principal.limits, boundaries: principal.boundaries, usage, via: principal.via, keyId: principal.keyId });
 }

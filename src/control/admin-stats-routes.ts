@@ -11,9 +11,10 @@ import { resolveRange, statsQuery, zeroFilled } from "./stats-range";
  *
  * Answer:
  *   {"from","to","bucket":"hour"|"day",
- *    "series":[{"t","requests","errors","promptTokens","completionTokens","avgLatencyMs"}],
- *    "byUser":[{"userId","username","requests","errors","tokens","avgLatencyMs"}],
- *    "byModel":[{"model","requests","errors","tokens","avgLatencyMs"}]}
+ *    "series":[{"t","requests","errors","promptTokens","completionTokens","avgLatencyMs","costUsd"}],
+ *    "byUser":[{"userId","username","requests","errors","tokens","avgLatencyMs","costUsd"}],
+ *    "byModel":[{"model","requests","errors","tokens","avgLatencyMs","costUsd"}]}
+ * costUsd: US dollars at the answering backends' prices (0 where none had any).
  * series has every bucket of the range (zeros where nothing happened),
  * oldest first; byUser and byModel the top 50 by requests. Times are ISO
  * 8601 (UTC); `user` and `model` narrow all three.

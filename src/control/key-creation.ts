@@ -10,7 +10,7 @@ import { keyView } from "./views";
 
 /**
  * POST …/keys, for one's own keys and for an admin creating them for anyone:
- * `{"name","models"?,"endpoints"?,"sources"?,"limits"?,"expiresAt"?}`.
+ * `{"name","models"?,"endpoints"?,"sources"?,"limits"?,"boundaries"?,"backends"?,"expiresAt"?}`.
  * The scope fields can only narrow the owner's rights (src/auth/key-scope.ts).
  * The secret is in this response and nowhere else, ever.
  */
@@ -35,6 +35,8 @@ export async function createKey(c: Context<AppEnv>, userId: string): Promise<Res
   if (body.sources) scope.sources = body.sources;
   if (body.limits) scope.limits = body.limits;
   if (body.defaultModel) scope.defaultModel = body.defaultModel;
+  if (body.boundaries) scope.boundaries = body.boundaries;
+  if (body.backends) scope.backends = body.backends;
   const generated = await generateKey();
   const row = await insertApiKey(c.env.DB, {
     userId,

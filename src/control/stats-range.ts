@@ -70,7 +70,7 @@ export function lastDays(days: number, now: number): StatsRange {
   return { from: first, to: today + dayMs, bucket: "day", first, count: days };
 }
 
-export const emptyTotals: Totals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null };
+export const emptyTotals: Totals = { requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null, costUsd: 0 };
 
 /** Every bucket of the range, ascending, with the totals SQL found or zeros. */
 export function zeroFilled(range: StatsRange, rows: Array<Totals & { t: number }>): Array<Totals & { t: number }> {

@@ -4,6 +4,7 @@ import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
 import { commitAdminChange, type AdminAction } from "../audit/admin-actions";
 import { userLimits } from "../auth/principal-for";
+import { boundaryList, boundaryChanges } from "../governance/boundaries";
 import { configuredDefaultLimits, limitsPatchSchema, type Limits } from "../governance/limits";
 import { countActiveAdmins, getUser, type UserChanges, type UserRow } from "../db/users";
 import { validated } from "../middleware/validate";
@@ -22,6 +23,8 @@ export const userPatchBody = z.strictObject({
   /** Merged into the current limits; null puts the user back on the defaults. */
   limits: limitsPatchSchema.nullable().optional(),
   allowCloudModels: z.boolean().optional(),
+  /** Data boundaries the user may cross (`local` always); null = from allowCloudModels again. */
+  boundaries: boundaryList.nullable().optional(),
   captureMode: z.enum(captureModes).nullable().optional(),
 });
 type UserPatch = z.infer<typeof userPatchBody>;
@@ -67,7 +70,7 @@ function changesFor(user: UserRow, patch: UserPatch, defaults: Limits): UserChan
   if (patch.limits !== undefined) {
     changes.limits = patch.limits === null ? null : JSON.stringify({ ...userLimits(user, defaults), ...patch.limits });
   }
-  if (patch.allowCloudModels !== undefined) changes.allowCloudModels = patch.allowCloudModels;
+  Object.assign(changes, boundaryChanges(user, patch));
   if (patch.captureMode !== undefined) changes.captureMode = patch.captureMode;
   return changes;
 }
@@ -79,14 +82,14 @@ function actionsFor(user: UserRow, patch: UserPatch): AdminAction[] {
   }
   if (patch.role !== undefined && patch.role !== user.role) actions.push("user.role");
   if (patch.limits !== undefined) actions.push("user.limits");
-  if (patch.allowCloudModels !== undefined || patch.captureMode !== undefined) actions.push("user.settings");
+  if (patch.allowCloudModels !== undefined || patch.boundaries !== undefined || patch.captureMode !== undefined) actions.push("user.settings");
   return actions;
 }
 
 function detailFor(action: AdminAction, user: UserRow): Record<string, string | boolean | null> | undefined {
   if (action === "user.role") return { role: user.role };
   if (action === "user.limits") return { limits: user.limits };
-  if (action === "user.settings") return { allowCloudModels: user.allowCloudModels, captureMode: user.captureMode };
+  if (action === "user.settings") return { allowCloudModels: user.allowCloudModels, boundaries: user.boundaries, captureMode: user.captureMode };
   return undefined;
 }
 

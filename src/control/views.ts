@@ -1,4 +1,5 @@
 import { userLimits } from "../auth/principal-for";
+import { userBoundaries } from "../governance/boundaries";
 import type { Limits } from "../governance/limits";
 import { parseStoredScope } from "../auth/key-scope";
 import type { ApiKeyRow } from "../db/api-keys";
@@ -21,6 +22,9 @@ export function userView(user: UserRow, defaults: Limits) {
     limits: userLimits(user, defaults),
     customLimits: user.limits !== null,
     allowCloudModels: user.allowCloudModels,
+    /** The data boundaries granted (`local` always); `customBoundaries` says whether an admin set them or they follow allowCloudModels. */
+    boundaries: userBoundaries(user),
+    customBoundaries: user.boundaries !== null,
     captureMode: user.captureMode,
     lastExportAt: user.lastExportAt,
     createdAt: user.createdAt,

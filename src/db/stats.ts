@@ -39,6 +39,8 @@ export interface Totals {
   completionTokens: number;
   /** Over requests that reached the model (kind 'request'); refusals take no model time. */
   avgLatencyMs: number | null;
+  /** US dollars at the answering backends' prices (audit_events.cost_micros); 0 when none had prices. */
+  costUsd: number;
 }
 
 // A refusals row stands for `count` requests; every other row for one.
@@ -47,6 +49,8 @@ const errors = sql<number>`total(case when ${auditEvents.outcome} is not null an
 const promptTokens = sql<number>`total(${auditEvents.promptTokens})`.mapWith(Number);
 const completionTokens = sql<number>`total(${auditEvents.completionTokens})`.mapWith(Number);
 const avgLatency = sql<number | null>`avg(case when ${auditEvents.kind} = 'request' then ${auditEvents.latencyMs} end)`;
+const costMicros = sql<number>`total(${auditEvents.costMicros})`.mapWith(Number);
+const usd = (micros: number) => micros / 1_000_000;
 
 /** Ollama's reading of a bare name (`llama3.2` is `llama3.2:latest`), so both spellings are one model. */
 const modelName = sql<string>`case when instr(${auditEvents.model}, ':') = 0 then ${auditEvents.model} || ':latest' else ${auditEvents.model} end`;
@@ -70,13 +74,13 @@ export async function seriesTotals(db: D1Database, filter: StatsFilter, bucket: 
   const size = sql.raw(String(bucketMs[bucket]));
   const start = sql<number>`(${auditEvents.startedAt} / ${size}) * ${size}`.mapWith(Number);
   const rows = await drizzle(db)
-    .select({ t: start, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency })
+    .select({ t: start, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency, costMicros })
     .from(auditEvents)
     .where(whereOf(filter))
     .groupBy(start)
     .orderBy(start)
     .all();
-  return rows.map((row) => ({ ...row, avgLatencyMs: roundedOrNull(row.avgLatencyMs) }));
+  return rows.map(({ costMicros: micros, ...row }) => ({ ...row, avgLatencyMs: roundedOrNull(row.avgLatencyMs), costUsd: usd(micros) }));
 }
 
 export interface UserTotals {
@@ -87,12 +91,13 @@ export interface UserTotals {
   errors: number;
   tokens: number;
   avgLatencyMs: number | null;
+  costUsd: number;
 }
 
 /** The busiest users first; unknown callers (no user) are left out. */
 export async function topUsers(db: D1Database, filter: StatsFilter, limit: number): Promise<UserTotals[]> {
   const rows = await drizzle(db)
-    .select({ userId: sql<string>`${auditEvents.userId}`, username: users.username, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency })
+    .select({ userId: sql<string>`${auditEvents.userId}`, username: users.username, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency, costMicros })
     .from(auditEvents)
     .leftJoin(users, eq(users.id, auditEvents.userId))
     .where(and(whereOf(filter), isNotNull(auditEvents.userId)))
@@ -107,6 +112,7 @@ export async function topUsers(db: D1Database, filter: StatsFilter, limit: numbe
     errors: row.errors,
     tokens: row.promptTokens + row.completionTokens,
     avgLatencyMs: roundedOrNull(row.avgLatencyMs),
+    costUsd: usd(row.costMicros),
   }));
 }
 
@@ -116,12 +122,13 @@ export interface ModelTotals {
   errors: number;
   tokens: number;
   avgLatencyMs: number | null;
+  costUsd: number;
 }
 
 /** The most used models first; requests refused before a model was read are left out. */
 export async function topModels(db: D1Database, filter: StatsFilter, limit: number): Promise<ModelTotals[]> {
   const rows = await drizzle(db)
-    .select({ model: modelName, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency })
+    .select({ model: modelName, requests, errors, promptTokens, completionTokens, avgLatencyMs: avgLatency, costMicros })
     .from(auditEvents)
     .where(and(whereOf(filter), isNotNull(auditEvents.model)))
     .groupBy(modelName)
@@ -134,5 +141,6 @@ export async function topModels(db: D1Database, filter: StatsFilter, limit: numb
     errors: row.errors,
     tokens: row.promptTokens + row.completionTokens,
     avgLatencyMs: roundedOrNull(row.avgLatencyMs),
+    costUsd: usd(row.costMicros),
   }));
 }

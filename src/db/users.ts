@@ -83,6 +83,8 @@ export interface UserChanges {
   mustChangePassword?: boolean;
   limits?: string | null;
   allowCloudModels?: boolean;
+  /** JSON array of data boundaries (src/governance/boundaries.ts); null = from allowCloudModels. */
+  boundaries?: string | null;
   captureMode?: CaptureMode | null;
   /** Revoke every session issued so far. */
   revokeSessions?: boolean;

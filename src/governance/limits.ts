@@ -14,7 +14,10 @@ export const modelGlob = z
   .max(200)
   .regex(/^[A-Za-z0-9._\-/:*?]+$/, "not a valid model pattern");
 
-export const limitsSchema = z.strictObject({
+/** US dollars per calendar month (UTC) of priced (cloud) backends; null = no limit (issue 16). */
+const dollarsOrNone = z.number().min(0).max(1_000_000_000).nullable();
+
+const limitFields = {
   rpm: countOrNone,
   burst: countOrNone,
   concurrency: countOrNone,
@@ -22,12 +25,21 @@ export const limitsSchema = z.strictObject({
   monthlyTokens: countOrNone,
   /** Allowed model globs; null = every model. */
   models: z.array(modelGlob).max(200).nullable(),
-});
+  /** Enforced by routing before a priced request is sent (429 budget_exceeded). */
+  monthlyBudgetUsd: dollarsOrNone,
+};
+
+/** Stored limits. Rows written before the budget existed have none: no limit. */
+export const limitsSchema = z.strictObject({ ...limitFields, monthlyBudgetUsd: dollarsOrNone.default(null) });
 
 export type Limits = z.infer<typeof limitsSchema>;
 
-/** A change to some of a user's limits; fields left out keep their value. */
-export const limitsPatchSchema = limitsSchema.partial();
+/**
+ * A change to some of a user's limits; fields left out keep their value.
+ * Built from the fields, not limitsSchema.partial(): a default there would
+ * put a budget the patch never named back to none.
+ */
+export const limitsPatchSchema = z.strictObject(limitFields).partial();
 export type LimitsPatch = z.infer<typeof limitsPatchSchema>;
 
 /** The defaults every new user gets until an admin changes them. */
@@ -38,6 +50,7 @@ export const defaultLimits: Limits = {
   dailyTokens: null,
   monthlyTokens: null,
   models: null,
+  monthlyBudgetUsd: null,
 };
 
 type DefaultSettings = Pick<
@@ -62,5 +75,6 @@ export function configuredDefaultLimits(config: DefaultSettings): Limits {
     dailyTokens: config.GATEHOUSE_DEFAULT_DAILY_TOKENS,
     monthlyTokens: config.GATEHOUSE_DEFAULT_MONTHLY_TOKENS,
     models: null,
+    monthlyBudgetUsd: null,
   };
 }

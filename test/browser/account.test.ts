@@ -85,6 +85,8 @@ describe("account page", () => {
     expect(await page.textContent("#limits [data-limit=rpm] dd")).toBe("30");
     expect(await page.textContent("#limits [data-limit=dailyTokens] dd")).toBe("50,000");
     expect(await page.textContent("#limits [data-limit=monthlyTokens] dd")).toBe("no limit");
+    expect(await page.textContent("#limits [data-limit=monthlyBudgetUsd] dd")).toBe("no limit");
+    expect(await page.textContent("#limits [data-limit=boundaries] dd")).toBe("local");
     expect(await page.textContent("#limits [data-limit=today] dd")).toBe("0 of 50,000 tokens");
     expect(await page.textContent("#keys tbody")).toContain("No keys yet");
     const unlabelled = await page.evaluate<string[]>(

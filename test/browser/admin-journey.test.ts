@@ -129,7 +129,7 @@ describe("admin journey", () => {
     // The message comes first; the table follows once the list of accounts is reloaded.
     await expect.poll(() => userRow(admin, email).locator(".limits-summary").textContent()).toContain("30/min");
     const after = await (await admin.request.get(`${base}/admin/api/users/${userId}`)).json();
-    expect(after.user.limits).toEqual({ rpm: 30, burst: 6, concurrency: 2, dailyTokens: 200000, monthlyTokens: null, models: ["llama3.2*", "qwen2.5:*"] });
+    expect(after.user.limits).toEqual({ rpm: 30, burst: 6, concurrency: 2, dailyTokens: 200000, monthlyTokens: null, models: ["llama3.2*", "qwen2.5:*"], monthlyBudgetUsd: null });
     await screenshot(admin, "journey-06-limits-saved");
   });
 
@@ -176,6 +176,9 @@ describe("admin journey", () => {
     const cells = await top.locator("td").allTextContents();
     expect(Number(cells[1])).toBeGreaterThanOrEqual(1);
     expect(Number((cells[3] ?? "").replace(/\D/g, ""))).toBeGreaterThan(0);
+    // The built-in Ollama has no prices: the cost column and total say so.
+    expect(cells[5]).toBe("$0");
+    expect(await admin.textContent("#total-cost")).toBe("$0");
     await admin.locator("#by-model tbody tr", { hasText: model }).waitFor();
     for (const chart of ["#chart-requests", "#chart-tokens", "#chart-latency"]) {
       expect(await admin.locator(`${chart} canvas`).count(), chart).toBe(1);

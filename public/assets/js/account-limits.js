@@ -7,7 +7,7 @@ import { byId, formatNumber, formatTime, h, replace } from "./dom.js";
 
 /**
  * @typedef {{ rpm: number | null, burst: number | null, concurrency: number | null,
- *   dailyTokens: number | null, monthlyTokens: number | null, models: string[] | null }} Limits
+ *   dailyTokens: number | null, monthlyTokens: number | null, models: string[] | null, monthlyBudgetUsd?: number | null }} Limits
  * @typedef {{ used: number, limit: number | null, resetsAt: number }} Window
  * @typedef {{ rate: { limit: number, remaining: number, reset: number } | null,
  *   inflight: number, concurrency: number | null, day: Window, month: Window }} Usage
@@ -32,7 +32,7 @@ function fact(term, value, name) {
 }
 
 /**
- * @param {{ limits: Limits, usage: Usage | null }} me
+ * @param {{ limits: Limits, usage: Usage | null, boundaries?: string[] }} me
  */
 export function showLimits(me) {
   const list = byId("limits");
@@ -45,6 +45,8 @@ export function showLimits(me) {
     fact("Tokens per day", limitText(limits.dailyTokens), "dailyTokens"),
     fact("Tokens per month", limitText(limits.monthlyTokens), "monthlyTokens"),
     fact("Models", limits.models === null ? "all models" : limits.models.join(", ") || "none", "models"),
+    fact("Spending per month (US$)", limits.monthlyBudgetUsd === null || limits.monthlyBudgetUsd === undefined ? "no limit" : `$${limits.monthlyBudgetUsd}`, "monthlyBudgetUsd"),
+    fact("Data boundaries", (me.boundaries ?? ["local"]).join(", "), "boundaries"),
     fact("Used today (UTC)", usage ? windowText(usage.day) : "unavailable", "today"),
     fact("Used this month", usage ? windowText(usage.month) : "unavailable", "month"),
     fact("In flight now", usage ? formatNumber(usage.inflight) : "unavailable", "inflight"),

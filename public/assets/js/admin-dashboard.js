@@ -19,8 +19,8 @@ const ranges = {
 };
 
 /**
- * @typedef {{ t: string, requests: number, errors: number, promptTokens: number, completionTokens: number, avgLatencyMs: number | null }} Point
- * @typedef {{ requests: number, errors: number, tokens: number, avgLatencyMs: number | null }} Totals
+ * @typedef {{ t: string, requests: number, errors: number, promptTokens: number, completionTokens: number, avgLatencyMs: number | null, costUsd?: number }} Point
+ * @typedef {{ requests: number, errors: number, tokens: number, avgLatencyMs: number | null, costUsd?: number }} Totals
  * @typedef {{ from: string, to: string, bucket: string, series: Point[], byUser: (Totals & { userId: string, username: string | null })[], byModel: (Totals & { model: string | null })[] }} Stats
  */
 
@@ -96,6 +96,7 @@ function draw(stats) {
     fact("Errors", formatNumber(sum((p) => p.errors)), "total-errors"),
     fact("Prompt tokens", formatNumber(sum((p) => p.promptTokens)), "total-prompt-tokens"),
     fact("Completion tokens", formatNumber(sum((p) => p.completionTokens)), "total-completion-tokens"),
+    fact("Cost", formatUsd(sum((p) => p.costUsd ?? 0)), "total-cost"),
   );
   lineChart(byId("chart-requests"), {
     title: "Requests and errors",
@@ -118,8 +119,8 @@ function draw(stats) {
     times,
     series: [{ label: "avg latency ms", values: stats.series.map((p) => p.avgLatencyMs) }],
   });
-  fillBody(tbodyOf("top-users"), stats.byUser.map((u) => totalsRow(u.username ?? "(deleted account)", u)), 5, "No requests in this range.");
-  fillBody(tbodyOf("by-model"), stats.byModel.map((m) => totalsRow(m.model ?? "(none)", m)), 5, "No requests in this range.");
+  fillBody(tbodyOf("top-users"), stats.byUser.map((u) => totalsRow(u.username ?? "(deleted account)", u)), 6, "No requests in this range.");
+  fillBody(tbodyOf("by-model"), stats.byModel.map((m) => totalsRow(m.model ?? "(none)", m)), 6, "No requests in this range.");
 }
 
 /** @param {string} id */
@@ -138,7 +139,17 @@ function totalsRow(name, totals) {
     cell(formatNumber(totals.errors), "num"),
     cell(formatNumber(totals.tokens), "num"),
     cell(formatDuration(totals.avgLatencyMs), "num"),
+    cell(formatUsd(totals.costUsd ?? 0), "num"),
   );
+}
+
+/**
+ * US dollars at the backends' prices; cents, or finer below one cent so a cheap request is not shown as free.
+ * @param {number} usd
+ */
+export function formatUsd(usd) {
+  if (usd === 0) return "$0";
+  return usd < 0.01 ? `$${usd.toPrecision(2)}` : `$${usd.toFixed(2)}`;
 }
 
 /**

@@ -2,7 +2,8 @@
 /**
  * The inline limits editor of one user (form.limits-editor in #users):
  * requests per minute, burst, concurrent requests, tokens per day and month,
- * allowed model globs. Empty means "no limit". Checked here first with the
+ * allowed model globs, the monthly spending limit (US$, priced backends) and
+ * the data boundaries the user may cross (`local` always). Empty means "no limit". Checked here first with the
  * same rules as the API (src/governance/limits.ts), so a typo is caught at
  * the field; whatever the API still refuses is shown with its own message.
  */
@@ -53,6 +54,10 @@ export function parseLimits(values) {
     errors.models = "Allowed models: at most 200 patterns.";
   }
   limits.models = globs.length === 0 ? null : globs;
+  const budget = (values.monthlyBudgetUsd ?? "").trim().replace(/^\$/, "");
+  if (budget === "") limits.monthlyBudgetUsd = null;
+  else if (!/^\d+(\.\d{1,6})?$/.test(budget) || Number(budget) > 1_000_000_000) errors.monthlyBudgetUsd = "Monthly spending limit: US dollars, e.g. 25 or 12.50, or empty for no limit.";
+  else limits.monthlyBudgetUsd = Number(budget);
   return { limits, errors };
 }
 
@@ -67,14 +72,15 @@ export function limitsEditor(user, callbacks) {
   const alert = h("p", { class: "status", role: "alert" });
   /** @type {Record<string, HTMLInputElement>} */
   const inputs = {};
-  const fields = [...countFields.map(([name, label]) => [name, label]), ["models", "Allowed models (patterns, comma-separated)"]].map(([name, label]) => {
+  const named = [...countFields.map(([name, label]) => [name, label]), ["models", "Allowed models (patterns, comma-separated)"], ["monthlyBudgetUsd", "Monthly spending limit (US$)"]];
+  const fields = named.map(([name, label]) => {
     const value = name === "models" ? (user.limits.models ?? []).join(", ") : user.limits[/** @type {keyof Limits} */ (name)];
     const input = /** @type {HTMLInputElement} */ (
       h("input", {
         id: `${prefix}-${name}`,
         name,
         type: "text",
-        inputmode: name === "models" ? undefined : "numeric",
+        inputmode: name === "models" ? undefined : name === "monthlyBudgetUsd" ? "decimal" : "numeric",
         autocomplete: "off",
         value: value === null || value === undefined ? "" : String(value),
         placeholder: name === "models" ? "every model" : "no limit",
@@ -84,6 +90,7 @@ export function limitsEditor(user, callbacks) {
     inputs[/** @type {string} */ (name)] = input;
     return h("div", { class: "field" }, h("label", { for: input.id }, label), input, h("span", { id: `${prefix}-${name}-error`, class: "hint field-error" }));
   });
+  const boundaries = boundaryChoices(user, prefix);
   const save = h("button", { type: "submit" }, "Save limits");
   const defaults = h("button", { type: "button", class: "secondary" }, "Back to defaults");
   const cancel = h("button", { type: "button", class: "secondary" }, "Cancel");
@@ -93,6 +100,7 @@ export function limitsEditor(user, callbacks) {
       { class: "limits-editor", novalidate: true, "aria-label": `Limits of ${user.username}` },
       h("p", { class: "small muted" }, `Limits of ${user.username}${user.customLimits ? "" : " (now the defaults)"}. Leave a field empty for no limit.`),
       h("div", { class: "fields-row" }, ...fields),
+      boundaries.fieldset,
       h("div", { class: "actions" }, save, defaults, cancel),
       alert,
     )
@@ -112,9 +120,28 @@ export function limitsEditor(user, callbacks) {
       inputs[Object.keys(errors)[0] ?? "rpm"]?.focus();
       return;
     }
-    void send(user, limits, alert, callbacks.saved, [save, defaults]);
+    void send(user, limits, alert, callbacks.saved, [save, defaults], boundaries.chosen());
   });
   return form;
+}
+
+/**
+ * The data boundaries as checkboxes: `local` always (shown, not changeable),
+ * `lan` and `cloud` granted here. Sent with the limits as `boundaries`.
+ * @param {AdminUser} user
+ * @param {string} prefix
+ */
+function boundaryChoices(user, prefix) {
+  const granted = user.boundaries ?? ["local"];
+  const box = (/** @type {string} */ name, /** @type {string} */ label) => {
+    const input = /** @type {HTMLInputElement} */ (h("input", { id: `${prefix}-boundary-${name}`, type: "checkbox", name: "boundary", value: name, checked: granted.includes(name), disabled: name === "local" }));
+    return { input, label: h("label", { for: input.id }, input, ` ${label}`) };
+  };
+  const choices = [box("local", "local (this box; always)"), box("lan", "lan (other boxes of ours)"), box("cloud", "cloud (prompts leave the organisation)")];
+  return {
+    fieldset: h("fieldset", { class: "boundaries" }, h("legend", {}, "Data boundaries this user may cross"), ...choices.map((choice) => choice.label)),
+    chosen: () => choices.filter((choice) => choice.input.checked).map((choice) => choice.input.value),
+  };
 }
 
 /**
@@ -138,11 +165,12 @@ function showFieldErrors(inputs, errors, prefix) {
  * @param {HTMLElement} alert
  * @param {(text: string) => void} saved
  * @param {HTMLElement[]} buttons
+ * @param {string[]} [boundaries] the data boundaries to grant (with the limits; not with "Back to defaults")
  */
-async function send(user, limits, alert, saved, buttons) {
+async function send(user, limits, alert, saved, buttons, boundaries) {
   for (const button of buttons) button.setAttribute("disabled", "");
   try {
-    await api("PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { limits });
+    await api("PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, boundaries === undefined ? { limits } : { limits, boundaries });
     saved(limits === null ? `${user.username} is back on the default limits.` : `Limits of ${user.username} saved; they apply from the next request.`);
   } catch (error) {
     for (const button of buttons) button.removeAttribute("disabled");

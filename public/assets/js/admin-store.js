@@ -8,9 +8,9 @@ import { api } from "./api.js";
 import { usersChanged } from "./admin-ui.js";
 
 /**
- * @typedef {{ rpm: number|null, burst: number|null, concurrency: number|null, dailyTokens: number|null, monthlyTokens: number|null, models: string[]|null }} Limits
+ * @typedef {{ rpm: number|null, burst: number|null, concurrency: number|null, dailyTokens: number|null, monthlyTokens: number|null, models: string[]|null, monthlyBudgetUsd?: number|null }} Limits
  * @typedef {{ id: string, username: string, email: string|null, role: "admin"|"user"|"service", status: "pending"|"active"|"disabled",
- *   mustChangePassword: boolean, limits: Limits, customLimits: boolean, lastExportAt: number|null, createdAt: number }} AdminUser
+ *   mustChangePassword: boolean, limits: Limits, customLimits: boolean, boundaries?: string[], lastExportAt: number|null, createdAt: number }} AdminUser
  */
 
 /** @type {AdminUser[]} */

@@ -59,6 +59,8 @@ function limitsSummary(user) {
     l.dailyTokens === null ? null : `${formatNumber(l.dailyTokens)} tokens/day`,
     l.monthlyTokens === null ? null : `${formatNumber(l.monthlyTokens)} tokens/month`,
     l.models === null ? "all models" : `models: ${l.models.join(", ")}`,
+    l.monthlyBudgetUsd === null || l.monthlyBudgetUsd === undefined ? null : `$${l.monthlyBudgetUsd}/month`,
+    user.boundaries && user.boundaries.length > 1 ? `boundaries: ${user.boundaries.join(", ")}` : null,
   ].filter((part) => part !== null);
   return `${parts.join(" · ")}${user.customLimits ? "" : " (defaults)"}`;
 }

@@ -3,7 +3,7 @@
  * /admin: the admin console. Checks who is signed in (a signed-out visitor
  * goes to the sign-in page, a pending password change to the forced change,
  * a non-admin to their account page), then starts every section.
- * Sections: approvals, users, audit, queue, aliases, dashboard, sensitive data (admin-*.js).
+ * Sections: approvals, users, audit, queue, backends, aliases, dashboard, sensitive data (admin-*.js).
  */
 import { api, redirectIfSignedOut } from "./api.js";
 import { byId, say } from "./dom.js";
@@ -16,6 +16,7 @@ import { initCreateUser } from "./admin-user-create.js";
 import { initAudit } from "./admin-audit.js";
 import { initQueue } from "./admin-queue.js";
 import { initAliases } from "./admin-aliases.js";
+import { initBackends } from "./admin-backends.js";
 import { initDashboard } from "./admin-dashboard.js";
 import { initSensitive } from "./admin-sensitive.js";
 
@@ -39,6 +40,7 @@ async function start() {
   initCreateUser();
   initAudit();
   initQueue();
+  initBackends();
   initAliases();
   initDashboard();
   initSensitive();

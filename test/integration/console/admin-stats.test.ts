@@ -110,7 +110,7 @@ describe("stats from requests made through the gateway (happy)", () => {
     expect(qwenOnly.byModel.map((row) => row.model)).toEqual(["qwen2.5:0.5b"]);
     const bobLlama = await stats(`user=${bob.id}&model=llama3.2`);
     expect(bobLlama.byUser).toEqual([
-      { userId: bob.id, username: bob.username, requests: 1, errors: 0, tokens: bobs.promptTokens + bobs.completionTokens, avgLatencyMs: expect.any(Number) },
+      { userId: bob.id, username: bob.username, requests: 1, errors: 0, tokens: bobs.promptTokens + bobs.completionTokens, avgLatencyMs: expect.any(Number), costUsd: 0 },
     ]);
     // A model filter alone spans users: both appear, Alice first (more requests).
     const byLlama = await stats(`model=llama3.2:latest&from=${iso(Date.now() - hour)}`);
@@ -157,15 +157,15 @@ describe("buckets and zero-filling, with records at chosen times", () => {
       to: "2001-01-01T06:00:00.000Z",
       bucket: "hour",
       series: [
-        { t: "2001-01-01T00:00:00.000Z", requests: 2, errors: 1, promptTokens: 5, completionTokens: 7, avgLatencyMs: 200 },
-        { t: "2001-01-01T01:00:00.000Z", requests: 3, errors: 3, promptTokens: 0, completionTokens: 0, avgLatencyMs: null },
-        { t: "2001-01-01T02:00:00.000Z", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null },
-        { t: "2001-01-01T03:00:00.000Z", requests: 1, errors: 0, promptTokens: 2, completionTokens: 3, avgLatencyMs: 200 },
-        { t: "2001-01-01T04:00:00.000Z", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null },
-        { t: "2001-01-01T05:00:00.000Z", requests: 1, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null },
+        { t: "2001-01-01T00:00:00.000Z", requests: 2, errors: 1, promptTokens: 5, completionTokens: 7, avgLatencyMs: 200, costUsd: 0 },
+        { t: "2001-01-01T01:00:00.000Z", requests: 3, errors: 3, promptTokens: 0, completionTokens: 0, avgLatencyMs: null, costUsd: 0 },
+        { t: "2001-01-01T02:00:00.000Z", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null, costUsd: 0 },
+        { t: "2001-01-01T03:00:00.000Z", requests: 1, errors: 0, promptTokens: 2, completionTokens: 3, avgLatencyMs: 200, costUsd: 0 },
+        { t: "2001-01-01T04:00:00.000Z", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null, costUsd: 0 },
+        { t: "2001-01-01T05:00:00.000Z", requests: 1, errors: 0, promptTokens: 0, completionTokens: 0, avgLatencyMs: null, costUsd: 0 },
       ],
-      byUser: [{ userId: user.id, username: user.username, requests: 4, errors: 1, tokens: 17, avgLatencyMs: 200 }],
-      byModel: [{ model, requests: 4, errors: 1, tokens: 17, avgLatencyMs: 200 }],
+      byUser: [{ userId: user.id, username: user.username, requests: 4, errors: 1, tokens: 17, avgLatencyMs: 200, costUsd: 0 }],
+      byModel: [{ model, requests: 4, errors: 1, tokens: 17, avgLatencyMs: 200, costUsd: 0 }],
     });
   });
 
@@ -200,7 +200,7 @@ describe("buckets and zero-filling, with records at chosen times", () => {
     const base = Date.UTC(2001, 2, 1);
     await recorded({ userId: gone, startedAt: base + hour }, { promptTokens: 3, completionTokens: 4 });
     const s = await stats(`from=${iso(base)}&to=${iso(base + day)}&user=${gone}`);
-    expect(s.byUser).toEqual([{ userId: gone, username: "(deleted)", requests: 1, errors: 0, tokens: 7, avgLatencyMs: 10 }]);
+    expect(s.byUser).toEqual([{ userId: gone, username: "(deleted)", requests: 1, errors: 0, tokens: 7, avgLatencyMs: 10, costUsd: 0 }]);
   });
 
   test("the largest ranges allowed: 366 days by day, 2000 buckets by hour", async () => {

@@ -22,7 +22,7 @@ import { requestId } from "../../../src/middleware/request-id";
 export function principalFor(userId: string, overrides: Partial<Limits> = {}, role: Principal["role"] = "user"): Principal {
   return {
     userId, username: userId, role, via: "key", keyId: null, limits: { ...defaultLimits, ...overrides },
-    allowCloudModels: false, captureMode: null, status: "active", mustChangePassword: false, scope: null,
+    allowCloudModels: false, boundaries: ["local"], pinnedBackends: null, captureMode: null, status: "active", mustChangePassword: false, scope: null,
   };
 }
 

@@ -19,6 +19,8 @@ describe("users limits flags", () => {
       monthlyTokens: 5_000_000,
       models: null,
     });
+    expect(limitsPatchFrom({ "monthly-budget-usd": "12.50" }, "u")).toEqual({ monthlyBudgetUsd: 12.5 });
+    expect(limitsPatchFrom({ "monthly-budget-usd": "none" }, "u")).toEqual({ monthlyBudgetUsd: null });
   });
 
   test.each([
@@ -28,6 +30,8 @@ describe("users limits flags", () => {
     [{ concurrency: "many" }, /--concurrency/],
     [{ models: " , " }, /--models needs/],
     [{}, /at least one limit/],
+    [{ "monthly-budget-usd": "-1" }, /--monthly-budget-usd must be US dollars/],
+    [{ "monthly-budget-usd": "$5" }, /--monthly-budget-usd must be US dollars/],
   ])("refuses %o", (values, message) => {
     expect(() => limitsPatchFrom(values, "u")).toThrow(UsageError);
     expect(() => limitsPatchFrom(values, "u")).toThrow(message);

@@ -15,7 +15,7 @@ import { cloudCheck } from "../../../scripts/cli/doctor-checks";
 
 const principal = (allowCloudModels = false): Principal => ({
   userId: "u1", username: "ana", role: "user", via: "key", keyId: "k1", limits: { ...defaultLimits, models: null },
-  allowCloudModels, captureMode: null, status: "active", mustChangePassword: false, scope: null,
+  allowCloudModels, boundaries: allowCloudModels ? ["local", "cloud"] : ["local"], pinnedBackends: null, captureMode: null, status: "active", mustChangePassword: false, scope: null,
 });
 const config = parseConfig({ GATEHOUSE_MAX_NUM_PREDICT: "100" });
 const sse = (type: string, data: Record<string, unknown>) => [`event: ${type}`, `data: ${JSON.stringify({ type, ...data })}`];

@@ -16,6 +16,8 @@ const principal = (models: string[] | null, allowCloudModels = false): Principal
   keyId: "k1",
   limits: { ...defaultLimits, models },
   allowCloudModels,
+  boundaries: allowCloudModels ? ["local", "cloud"] : ["local"],
+  pinnedBackends: null,
   captureMode: null,
   status: "active",
   mustChangePassword: false,

@@ -21,11 +21,12 @@ import { serviceProcesses } from "./bench/process-cpu";
 import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
 import { sensitiveScanBench } from "./bench/sensitive-scan";
+import { syscallsPerRequest } from "./bench/syscalls";
 
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const seconds = Number(process.env.BENCH_SECONDS ?? 5);
 const exportRows = Number(process.env.BENCH_EXPORT_ROWS ?? 100_000);
-/** BENCH_PROFILE=1: also sample the worker's CPU during a governed run and print the hottest functions. */
+/** BENCH_PROFILE=1: also sample every isolate's CPU during a governed run and print the hottest functions; BENCH_STRACE=1: count workerd's system calls per request. */
 const profilePort = process.env.BENCH_PROFILE ? 9339 : null;
 const chat = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "benchmark me please" }], stream: false });
 const streamed = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "stream to me" }] });
@@ -84,9 +85,15 @@ async function main(): Promise<void> {
     }
     await setSim({});
     if (profilePort) {
-      const hottest = await profileWorker(profilePort, () => throughput(gated, "/api/chat", chat, 64, { seconds }));
-      console.error(`bench: hottest functions (self time) in the gateway isolate under load:\n${hottest.join("\n")}`);
-      results.profile = hottest;
+      const isolates = await profileWorker(profilePort, () => throughput(gated, "/api/chat", chat, 64, { seconds }));
+      for (const { isolate, busyMsPerRequest, hottest } of isolates) {
+        console.error(`bench: ${isolate}: ${busyMsPerRequest} ms sampled busy per request; hottest functions (self time):\n${hottest.join("\n")}`);
+      }
+      results.profile = isolates;
+    }
+    if (process.env.BENCH_STRACE && workerd) {
+      results.syscalls = await syscallsPerRequest(workerd, () => throughput(gated, "/api/chat", chat, 8, { amount: 500 }));
+      progress("system calls per governed request (strace -c -f, c8)", results.syscalls);
     }
     results.audit = await auditAndExport(gatehouse.url, admin, gated, workerd);
     report(results);
@@ -105,7 +112,7 @@ async function auditAndExport(url: string, admin: AdminClient, gated: Target, wo
   if (exportRows > before) await throughput(gated, "/api/chat", chat, 64, { amount: exportRows - before });
   const afterFill = await waitForSettledCount(admin);
   const recordsPerSecond = (afterFill - before) / ((performance.now() - started) / 1000);
-  const exportRun = () => timedExport(`${url}/admin/api/audit.csv`, admin.cookie);
+  const exportRun = () => timedExport(`${url}/admin/api/audit.csv?reason=bench`, admin.cookie);
   if (!workerd) return { recordsPerSecond: round(recordsPerSecond), export: await exportRun() };
   const { result, peakMiB, startMiB } = await peakRssDuring(workerd, 50, exportRun);
   return {

@@ -29,7 +29,6 @@ import { lifecycleLog as log } from "./lib/lifecycle-log";
 import { runPrepare } from "./lib/prepare-process";
 import { waitUntilReady } from "./lib/readiness-probe";
 import { readSettings, type ServeSettings } from "./lib/settings";
-import { logShutdownCheckpoint } from "./lib/shutdown-checkpoint";
 import { startWorkerd, type WorkerdProcess } from "./lib/workerd-process";
 
 /** Restarts allowed within `restartWindowMs` before npm start gives up (exit 1), like systemd's start limit. */
@@ -53,7 +52,8 @@ async function stop(signal: string): Promise<void> {
     clearTimeout(timer);
   }
   // The chain's final head, once nothing writes any more (scripts/lib/shutdown-checkpoint.ts).
-  if (dataDir) await logShutdownCheckpoint(dataDir).catch((error: unknown) => log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) }));
+  // Loaded only now: the checkpoint reader (drizzle, the chain code) has no business in the parent while it serves.
+  if (dataDir) await import("./lib/shutdown-checkpoint").then(({ logShutdownCheckpoint }) => logShutdownCheckpoint(dataDir)).catch((error: unknown) => log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) }));
   if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
   const durationMs = Date.now() - started;
   log("info", `stopped in ${durationMs} ms`, { durationMs });

@@ -25,6 +25,12 @@ export const configSchema = z.object({
   GATEHOUSE_MAX_INFLIGHT: positiveInt(4),
   GATEHOUSE_MAX_QUEUE: positiveInt(256),
   GATEHOUSE_QUEUE_TIMEOUT: positiveInt(120),
+  /** Backend health (src/backends/health.ts): consecutive failures that open a backend's breaker. */
+  GATEHOUSE_BREAKER_FAILURES: positiveInt(3),
+  /** Seconds an open breaker keeps traffic away before one trial request or probe. */
+  GATEHOUSE_BREAKER_COOLDOWN: positiveInt(30),
+  /** Seconds between probes of a backend (/api/version, /v1/models; never a generation). */
+  GATEHOUSE_PROBE_INTERVAL: positiveInt(15),
   /** Limits of users whose own were never set by an admin (src/governance/limits.ts). */
   GATEHOUSE_DEFAULT_RPM: positiveInt(10),
   GATEHOUSE_DEFAULT_BURST: positiveInt(10),
@@ -62,6 +68,8 @@ export const configSchema = z.object({
   GATEHOUSE_CREDENTIAL_CACHE: z.enum(["on", "off"]).default("on"),
   /** Sensitive data (src/sensitive/): detection on every inference route; off stores text as sent. */
   GATEHOUSE_SENSITIVE_DETECTION: z.enum(["on", "off"]).default("on"),
+  /** Toward a cloud destination, placeholders of redacted values the model echoes are put back in what the client receives (src/sensitive/restore.ts). */
+  GATEHOUSE_SENSITIVE_RESTORE: z.enum(["on", "off"]).default("on"),
   /** 1: no client IP in audit records or log lines (throttling still sees it, in memory). */
   GATEHOUSE_OMIT_CLIENT_ADDRESS: z.enum(["0", "1"]).default("0"),
   /** Comma-separated CIDRs of reverse proxies whose X-Forwarded-For / -Proto are believed; none by default. */

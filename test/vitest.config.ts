@@ -37,6 +37,10 @@ export default defineConfig({
                 GATEHOUSE_MAX_INFLIGHT: "2",
                 GATEHOUSE_MAX_QUEUE: "16",
                 GATEHOUSE_QUEUE_TIMEOUT: "4",
+                // A breaker that half-opens within a test (governance/backend-queue.test.ts).
+                GATEHOUSE_BREAKER_COOLDOWN: "1",
+                // One probe round per test file (its first request or scrape): a probe mid-test would change counts.
+                GATEHOUSE_PROBE_INTERVAL: "600",
                 TEST_MIGRATIONS: await readD1Migrations(`${root}/migrations`),
               },
             },

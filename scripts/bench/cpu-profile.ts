@@ -1,18 +1,53 @@
 /**
- * Where the worker's time goes: samples the gateway isolate's CPU through
- * workerd's V8 inspector (GATEHOUSE_INSPECTOR_PORT, loopback only) while
- * `run` drives load, and returns the functions with the most self time.
+ * Where workerd's time goes: samples every isolate it runs through its V8
+ * inspector (GATEHOUSE_INSPECTOR_PORT, loopback only) while `run` drives
+ * load — the gateway (which also hosts the Durable Objects), and D1's two
+ * (Miniflare's entry worker and its database object), whose CPU the
+ * gateway's profile never shows — and returns, per isolate, the sampled
+ * time not idle per request and the functions with the most self time.
  */
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
 }
 
-export async function profileWorker(port: number, run: () => Promise<unknown>, top = Number(process.env.BENCH_PROFILE_TOP ?? 25)): Promise<string[]> {
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+export interface IsolateProfile {
+  isolate: string;
+  /** Sampled time outside "(idle)", per request driven (wall time while running: it includes waiting for the CPU on a loaded machine). */
+  busyMsPerRequest: number;
+  hottest: string[];
+}
+
+export async function profileWorker(port: number, run: () => Promise<{ requests: number }>, top = Number(process.env.BENCH_PROFILE_TOP ?? 25)): Promise<IsolateProfile[]> {
   const targets = (await (await fetch(`http://127.0.0.1:${port}/json`)).json()) as { webSocketDebuggerUrl: string; title: string }[];
-  const target = targets.find((t) => t.title.includes("core:user")) ?? targets[0];
-  if (!target) throw new Error("no inspector target");
-  const socket = new WebSocket(target.webSocketDebuggerUrl);
+  if (targets.length === 0) throw new Error("no inspector target");
+  const sessions = await Promise.all(targets.map(async (target) => ({ target, send: await connect(target.webSocketDebuggerUrl) })));
+  for (const { send } of sessions) {
+    await send("Profiler.enable");
+    await send("Profiler.setSamplingInterval", { interval: 200 });
+    await send("Profiler.start");
+  }
+  const { requests } = await run();
+  const out: IsolateProfile[] = [];
+  for (const { target, send } of sessions) {
+    const { profile } = await send<{ profile: Profile }>("Profiler.stop");
+    send.close();
+    const { busyMs, hottest } = selfTime(profile, top);
+    if (busyMs > 0) out.push({ isolate: target.title.replace(/^workerd: /, ""), busyMsPerRequest: Math.round((100 * busyMs) / Math.max(1, requests)) / 100, hottest });
+  }
+  return out;
+}
+
+type Send = (<T>(method: string, params?: object) => Promise<T>) & { close(): void };
+
+async function connect(url: string): Promise<Send> {
+  const socket = new WebSocket(url);
   await new Promise((resolve) => socket.addEventListener("open", resolve, { once: true }));
   let nextId = 0;
   const pending = new Map<number, (result: unknown) => void>();
@@ -26,27 +61,28 @@ export async function profileWorker(port: number, run: () => Promise<unknown>, t
       pending.set(id, resolve as (result: unknown) => void);
       socket.send(JSON.stringify({ id, method, params }));
     });
-  await send("Profiler.enable");
-  await send("Profiler.setSamplingInterval", { interval: 200 });
-  await send("Profiler.start");
-  await run();
-  const { profile } = await send<{ profile: { nodes: ProfileNode[]; samples: number[] } }>("Profiler.stop");
-  socket.close();
-  return selfTime(profile.nodes, profile.samples, top);
+  return Object.assign(send, { close: () => socket.close() });
 }
 
-function selfTime(nodes: ProfileNode[], samples: number[], top: number): string[] {
-  const byId = new Map(nodes.map((node) => [node.id, node]));
+/** Self time by function, weighted by each sample's interval, as shares of all sampled time. */
+function selfTime(profile: Profile, top: number): { busyMs: number; hottest: string[] } {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const totals = new Map<string, number>();
-  for (const sample of samples) {
+  let all = 0;
+  let idle = 0;
+  profile.samples.forEach((sample, i) => {
     const frame = byId.get(sample)?.callFrame;
-    if (!frame) continue;
+    const micros = profile.timeDeltas[i + 1] ?? 0;
+    if (!frame) return;
     const where = frame.url ? ` ${frame.url.split("/").pop()}:${frame.lineNumber}` : "";
     const name = `${frame.functionName || "(anonymous)"}${where}`;
-    totals.set(name, (totals.get(name) ?? 0) + 1);
-  }
-  return [...totals.entries()]
+    totals.set(name, (totals.get(name) ?? 0) + micros);
+    all += micros;
+    if (frame.functionName === "(idle)") idle += micros;
+  });
+  const hottest = [...totals.entries()]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([name, count]) => `${((100 * count) / samples.length).toFixed(1).padStart(5)}%  ${name}`);
+    .map(([name, micros]) => `${((100 * micros) / Math.max(1, all)).toFixed(1).padStart(5)}%  ${name}`);
+  return { busyMs: (all - idle) / 1000, hottest };
 }

@@ -15,17 +15,22 @@ export async function serviceProcesses(rootPid: number): Promise<number[]> {
   return [rootPid, ...(await descendants(rootPid)).map(({ pid }) => pid)];
 }
 
-/** Seconds of CPU (user + system) each of these processes has used so far; a gone one counts as 0. */
-export async function cpuSeconds(pids: readonly number[]): Promise<Map<number, number>> {
-  const used = new Map<number, number>();
+interface Used {
+  user: number;
+  system: number;
+}
+
+/** Seconds of CPU (user, system) each of these processes has used so far, all its threads; a gone one counts as 0. */
+export async function cpuSeconds(pids: readonly number[]): Promise<Map<number, Used>> {
+  const used = new Map<number, Used>();
   for (const pid of pids) {
     try {
       const stat = await readFile(`/proc/${pid}/stat`, "utf8");
       // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      used.set(pid, (Number(fields[11]) + Number(fields[12])) / ticksPerSecond);
+      used.set(pid, { user: Number(fields[11]) / ticksPerSecond, system: Number(fields[12]) / ticksPerSecond });
     } catch {
-      used.set(pid, 0);
+      used.set(pid, { user: 0, system: 0 });
     }
   }
   return used;
@@ -33,12 +38,18 @@ export async function cpuSeconds(pids: readonly number[]): Promise<Map<number, n
 
 /**
  * Runs `work` and returns its result with the CPU milliseconds `pids` spent
- * meanwhile: all together, and those of `part` (e.g. workerd alone).
+ * meanwhile: all together, and those of `part` (e.g. workerd alone), the
+ * latter also as its system share (the kernel's work: sockets, fsync, page writes).
  */
-export async function cpuDuring<T>(pids: readonly number[], part: readonly number[], work: () => Promise<T>): Promise<{ result: T; cpuMs: number; partCpuMs: number }> {
+export async function cpuDuring<T>(pids: readonly number[], part: readonly number[], work: () => Promise<T>): Promise<{ result: T; cpuMs: number; partCpuMs: number; partSystemMs: number }> {
   const before = await cpuSeconds(pids);
   const result = await work();
   const after = await cpuSeconds(pids);
-  const spent = (only: readonly number[]) => only.reduce((sum, pid) => sum + Math.max(0, (after.get(pid) ?? 0) - (before.get(pid) ?? 0)), 0) * 1000;
-  return { result, cpuMs: spent(pids), partCpuMs: spent(part) };
+  const spent = (only: readonly number[], kind: keyof Used | "both") =>
+    only.reduce((sum, pid) => {
+      const [a, b] = [after.get(pid) ?? { user: 0, system: 0 }, before.get(pid) ?? { user: 0, system: 0 }];
+      const delta = kind === "both" ? a.user + a.system - b.user - b.system : a[kind] - b[kind];
+      return sum + Math.max(0, delta);
+    }, 0) * 1000;
+  return { result, cpuMs: spent(pids, "both"), partCpuMs: spent(part, "both"), partSystemMs: spent(part, "system") };
 }

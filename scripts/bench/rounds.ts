@@ -52,16 +52,18 @@ export async function throughputRounds(sides: Sides, options: RoundOptions) {
     const rps = samples();
     const cpu = samples();
     const runtimeCpu = samples();
+    const runtimeSystem = samples();
     let failures = 0;
     for (let round = 0; round < options.rounds; round++) {
       for (const name of names) {
-        const { result, cpuMs, partCpuMs } = await cpuDuring(sides[name].pids, sides[name].runtimePids ?? [], () =>
+        const { result, cpuMs, partCpuMs, partSystemMs } = await cpuDuring(sides[name].pids, sides[name].runtimePids ?? [], () =>
           throughput(sides[name].target, "/api/chat", options.chat, connections, { seconds: options.seconds }),
         );
         rps[name].push(result.requestsPerSecond);
         if (sides[name].pids.length > 0 && result.requests > 0) {
           cpu[name].push(cpuMs / result.requests);
           runtimeCpu[name].push(partCpuMs / result.requests);
+          runtimeSystem[name].push(partSystemMs / result.requests);
         }
         if (name !== "direct") failures += result.errors + result.non2xx;
       }
@@ -79,6 +81,8 @@ export async function throughputRounds(sides: Sides, options: RoundOptions) {
       gatehouseCpuMsPerRequest: round3(gatedCpu),
       // Of that, workerd's alone (the rest is the Node process that supervises it, if any).
       gatehouseWorkerdCpuMsPerRequest: round3(median(runtimeCpu.gatehouse)),
+      // …of which in the kernel (system time of all workerd's threads).
+      gatehouseWorkerdSystemMsPerRequest: round3(median(runtimeSystem.gatehouse)),
       failures,
     };
   }

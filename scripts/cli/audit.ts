@@ -71,11 +71,14 @@ export function instantFlag(name: string, text: string, usage: string): number {
 
 const exportCsv: Command = {
   name: "audit export",
-  usage: "audit export [--user U | --from DATE --to DATE] [--out FILE]",
-  summary: "stream the audit trail as CSV to FILE or stdout (the whole trail, a time range, or one user's)",
+  usage: "audit export --reason TEXT [--user U | --from DATE --to DATE] [--out FILE]",
+  summary: "stream the audit trail as CSV to FILE or stdout (the whole trail, a time range, or one user's); the reason is recorded in the audit chain",
   async run(args, context) {
-    const options = { user: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" } } as const;
+    const options = { user: { type: "string" }, from: { type: "string" }, to: { type: "string" }, out: { type: "string" }, reason: { type: "string" } } as const;
     const { values } = parseCommand(exportCsv, args, options, []);
+    // The export holds captured prompts and answers: the gateway records who read them and why, and refuses a read without a reason.
+    const reason = values.reason?.trim() ?? "";
+    if (reason === "") throw new UsageError("--reason is required: why you read the captured text (recorded in the audit chain; the users see it)", exportCsv.usage);
     if (values.user !== undefined && (values.from !== undefined || values.to !== undefined)) {
       // GET /admin/api/users/:id/audit.csv has no range: it is the export that covers a user for deletion.
       throw new UsageError("--user exports that user's whole trail; it cannot be combined with --from/--to", exportCsv.usage);
@@ -84,12 +87,13 @@ const exportCsv: Command = {
     let path: string;
     if (values.user !== undefined) {
       const user = await resolveUser(api, values.user);
-      path = `/admin/api/users/${encodeURIComponent(user.id)}/audit.csv`;
+      path = `/admin/api/users/${encodeURIComponent(user.id)}/audit.csv?${new URLSearchParams({ reason })}`;
     } else {
       const query = new URLSearchParams();
       if (values.from !== undefined) query.set("from", String(instantFlag("from", values.from, exportCsv.usage)));
       if (values.to !== undefined) query.set("to", String(instantFlag("to", values.to, exportCsv.usage)));
-      path = `/admin/api/audit.csv${query.size > 0 ? `?${query}` : ""}`;
+      query.set("reason", reason);
+      path = `/admin/api/audit.csv?${query}`;
     }
     const response = await api.request("GET", path, undefined, 30 * 60_000);
     if (!response.body) throw new CliError("the gateway sent an empty export");

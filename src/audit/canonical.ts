@@ -45,6 +45,8 @@ export interface SealedEvent {
   count: number;
   /** The name asked for when an alias mapped it to `model`; absent or null otherwise. */
   requestedModel?: string | null;
+  /** The sensitive-data categories a 422 refusal named (`email,payment_card`); absent or null otherwise. */
+  blockedCategories?: string | null;
 }
 
 /** The sealed fields of an admin action (admin_actions minus seq). */
@@ -72,6 +74,7 @@ export function encodeEvent(e: SealedEvent): string {
   ];
   // Appended only when set, so every record sealed before the flag existed hashes as it did.
   if (e.tokensEstimated === true) fields.push("tokens:estimated");
+  if (e.blockedCategories) fields.push(["blocked/v1", e.blockedCategories]);
   return JSON.stringify(fields);
 }
 
@@ -111,5 +114,6 @@ export function sealedEventOf<T extends SealedEvent>(row: T): SealedEvent {
     completionTokens: row.completionTokens, tokensEstimated: Boolean(row.tokensEstimated), bytesOut: row.bytesOut, responseSha256: row.responseSha256,
     responseBytes: row.responseBytes, finishedAt: row.finishedAt, count: row.count,
     requestedModel: row.requestedModel ?? null,
+    blockedCategories: row.blockedCategories ?? null,
   };
 }

@@ -1,4 +1,5 @@
-import { lastLink, linkAt } from "../db/audit-chain";
+import { drizzle } from "drizzle-orm/d1";
+import { headQuery, type HeadSeen } from "../db/audit-chain";
 import type { ChainHead } from "./group-commit";
 
 /**
@@ -31,10 +32,15 @@ export interface ChainBroken {
  */
 export async function checkAgainst(db: D1Database, expected: ChainHead, now = Date.now()): Promise<ChainBroken | null> {
   if (expected.seq === 0) return null;
-  const last = await lastLink(db);
-  const found: ChainHead = last ? { seq: last.seq, hash: last.hash } : { seq: 0, hash: "" };
+  const [seen] = await headQuery(drizzle(db), expected);
+  return judgeHead(expected, seen, now);
+}
+
+/** The mismatch between `expected` and what D1 held, or null. */
+export function judgeHead(expected: ChainHead, seen: HeadSeen | undefined, now = Date.now()): ChainBroken | null {
+  if (expected.seq === 0) return null;
+  const found: ChainHead = seen?.lastSeq != null ? { seq: seen.lastSeq, hash: seen.lastHash ?? "" } : { seq: 0, hash: "" };
   if (found.seq < expected.seq) return { reason: "rolled_back", detectedAt: now, expected, found };
-  const atAnchor = found.seq === expected.seq ? last : await linkAt(db, expected.seq);
-  if (!atAnchor || atAnchor.hash !== expected.hash) return { reason: "rewritten", detectedAt: now, expected, found };
+  if (seen?.anchorHash !== expected.hash) return { reason: "rewritten", detectedAt: now, expected, found };
   return null;
 }

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { drizzle } from "drizzle-orm/d1";
 import { configFrom } from "../config";
 import type { PlainBindings } from "../plain-bindings";
-import { lastLink } from "../db/audit-chain";
+import { headQuery, lastLink, type HeadSeen } from "../db/audit-chain";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
 import type { AdminWrite } from "./admin-write";
@@ -10,7 +10,7 @@ import { processEpoch, recoverInterrupted } from "./recovery";
 import { genesisHash, sealedEventOf, type SealedAdminAction, type SealedEvent } from "./canonical";
 import { GroupCommit, type ChainHead } from "./group-commit";
 import { logLine } from "../observability/log-line";
-import { checkAgainst, type ChainBroken } from "./integrity";
+import { checkAgainst, judgeHead, type ChainBroken } from "./integrity";
 import { adminOp, backlogOp, beginOp, completeOp, floodOp, refusalOp, type Statement } from "./ledger-ops";
 
 /**
@@ -81,11 +81,15 @@ export class AuditLedger extends DurableObject<PlainBindings> {
   private async commit(statements: Statement[], head: ChainHead): Promise<void> {
     const [first, ...rest] = statements;
     if (!first) return;
-    // Before any write: D1 must still end where this ledger left it.
-    if (!this.broken) await this.noteBroken(await checkAgainst(this.env.DB, this.head));
-    await drizzle(this.env.DB).batch([first, ...rest]);
+    const d = this.d;
+    // Every write first reads where D1 ends, in its own batch (one transaction, no round trip of its own):
+    // D1 must still end where this ledger left it. The write lands either way (requests must still be recorded).
+    const expected = this.head;
+    const probe = !this.broken && expected.seq > 0;
+    const results = probe ? await d.batch([headQuery(d, expected), first, ...rest]) : await d.batch([first, ...rest]);
     this.head = head;
     await this.ctx.storage.put(anchorKey, head);
+    if (probe) await this.noteBroken(judgeHead(expected, (results[0] as HeadSeen[])[0]));
   }
 
   private get d() {

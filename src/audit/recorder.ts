@@ -59,7 +59,7 @@ export function auditStart(): MiddlewareHandler<AppEnv> {
     const body = c.var.upstreamBody;
     // With detection on, the text kept is the screened one: placeholders, never the matched values.
     const sensitive = c.var.sensitive;
-    const seal = mode === "full" && c.var.principal ? await sealerFor(c.env.DB, c.env.SESSION_SECRET, c.var.principal.userId) : undefined;
+    const seal = mode === "full" && c.var.principal ? await sealerFor(c.env.DB, c.env.SESSION_SECRET, c.var.principal.userId, c.var.config.GATEHOUSE_CREDENTIAL_CACHE === "on") : undefined;
     const text = body === undefined ? null : sensitive ? sensitive.storedPrompt(body) : body.text;
     const prompt = await capture(mode, text, seal);
     const started = startedRecord(c, mode, prompt);

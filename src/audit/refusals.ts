@@ -5,10 +5,12 @@ import { outcomeOf } from "../inference/outcome";
 import type { SealedEvent } from "./canonical";
 import { auditWriteFailed } from "../observability/registry";
 import { auditLedger } from "./ledger";
+import { blockedCategoriesOf } from "../sensitive/blocked";
 import { storedClientAddress } from "../sensitive/client-address";
 
 /**
- * Refusals are audited too: 401, 403, 429 and 503, by the auditRefusals step
+ * Refusals are audited too: 401, 403, 429, 503 and a 422 sensitive_data_blocked
+ * (naming the categories, never a value), by the auditRefusals step
  * (src/app.ts), once onError has rendered the refusal and before the client
  * hears of it. A refusal of an authenticated caller is a
  * record of its own (one per request id). An unauthenticated one carries no
@@ -25,6 +27,8 @@ import { storedClientAddress } from "../sensitive/client-address";
  */
 
 const audited = new Set<number>([401, 403, 429, 503]);
+/** Refused for what the request contained (sensitive data under a `block` policy): on the record, naming the categories. */
+const auditedCodes = new Set<string>(["sensitive_data_blocked"]);
 const minuteMs = 60_000;
 const waitMs = 2_000;
 
@@ -44,7 +48,7 @@ export function auditRefusals(): MiddlewareHandler<AppEnv> {
 }
 
 async function recordRefusal(c: Context<AppEnv>, error: GatehouseError): Promise<void> {
-  if (!audited.has(error.status) || c.var.auditRecord !== undefined) return;
+  if (!(audited.has(error.status) || auditedCodes.has(error.code)) || c.var.auditRecord !== undefined) return;
   let ctx: { waitUntil(promise: Promise<unknown>): void };
   try {
     ctx = c.executionCtx;
@@ -84,6 +88,7 @@ function refusalEvent(c: Context<AppEnv>, error: GatehouseError, now: number): S
     ttfbMs: null, promptTokens: null, completionTokens: null, bytesOut: null, responseSha256: null, responseBytes: null,
     finishedAt: now,
     count: 1,
+    blockedCategories: blockedCategoriesOf(error),
   };
 }
 

@@ -23,6 +23,8 @@ export function eventView(e: EventWithUser) {
     status: e.status,
     outcome: e.outcome,
     code: e.code,
+    /** The sensitive-data categories a 422 refusal named (never a value); null otherwise. */
+    blockedCategories: e.blockedCategories === null || e.blockedCategories === undefined ? null : e.blockedCategories.split(","),
     count: e.count,
     latencyMs: e.latencyMs,
     ttfbMs: e.ttfbMs,

@@ -1,4 +1,5 @@
 import { credentialEpoch } from "../db/credential-epoch";
+import { EpochCache } from "../db/epoch-cache";
 import type { ApiKeyRow } from "../db/api-keys";
 import type { UserRow } from "../db/users";
 import type { KeyScope } from "./key-scope";
@@ -33,46 +34,8 @@ export interface CachedKey {
   scope: KeyScope | null;
 }
 
-interface Entry<T> {
-  value: T;
-  epoch: number;
-  expiresAt: number;
-}
-
-/** A bounded map whose entries hold only while the credential epoch they were read at is current. */
-class EpochCache<T> {
-  private readonly entries = new Map<string, Entry<T>>();
-
-  get(id: string, now: number): T | null {
-    const entry = this.entries.get(id);
-    if (!entry) return null;
-    if (entry.epoch !== credentialEpoch() || entry.expiresAt <= now) {
-      this.entries.delete(id);
-      return null;
-    }
-    return entry.value;
-  }
-
-  /** `epoch` is the one read before the rows in `value` were read. */
-  set(id: string, value: T, epoch: number, now: number): void {
-    // A write committed since the rows were read: they may be stale, do not keep them.
-    if (epoch !== credentialEpoch()) return;
-    this.entries.delete(id);
-    if (this.entries.size >= maxEntries) {
-      // Oldest first: Map iteration follows insertion order.
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
-    }
-    this.entries.set(id, { value, epoch, expiresAt: now + ttlMs });
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-}
-
-const keys = new EpochCache<CachedKey>();
-const passwords = new EpochCache<UserRow>();
+const keys = new EpochCache<CachedKey>(credentialEpoch, ttlMs, maxEntries);
+const passwords = new EpochCache<UserRow>(credentialEpoch, ttlMs, maxEntries);
 
 /** A key checked since the last credential change, by the hex SHA-256 of the presented key. */
 export function recallKey(secretHash: string, now = Date.now()): CachedKey | null {

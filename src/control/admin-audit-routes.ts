@@ -66,25 +66,28 @@ export function adminAuditRoutes(): Hono<AppEnv> {
   });
   routes.get("/audit.csv", sameOriginRead(), async (c) => {
     const { from, to } = validated(rangeQuery, c.req.query());
+    const reason = readReason(c);
     const whole = from === undefined && to === undefined;
-    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null, reason: readReason(c) } });
+    await recordAdminAction(c, { action: "audit.export", targetUserId: null, detail: { from: from ?? null, to: to ?? null, reason } });
     // Only an export of everything, read to the end, covers every user for deletion.
     return csv(c, "audit", { from, to }, whole ? (at) => markExported(c.env.DB, null, at) : undefined);
   });
   routes.get("/audit/:id", async (c) => {
+    const reason = readReason(c);
     const event = await getEvent(c.env.DB, c.req.param("id"));
     if (!event) throw new GatehouseError("not_found");
     const user = event.userId === null ? null : await getUser(c.env.DB, event.userId);
-    await recordContentRead(c, event); // who read whose prompt and answer, and why, sealed in the chain before the text leaves
+    await recordContentRead(c, event, reason); // who read whose prompt and answer, and why, sealed in the chain before the text leaves
     const texts = await contentOf(c.env.DB, [event.id]);
     await openTexts(c.env.DB, c.env.SESSION_SECRET, [event], texts); // per-user decryption; an erased user's text is null
     const text = texts.get(event.id);
     return c.json({ event: { ...eventView({ ...event, username: user?.username ?? null }), promptText: text?.prompt ?? null, responseText: text?.response ?? null } });
   });
   routes.get("/users/:id/audit.csv", sameOriginRead(), async (c) => {
+    const reason = readReason(c);
     const user = await getUser(c.env.DB, c.req.param("id"));
     if (!user) throw new GatehouseError("not_found");
-    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id, detail: { reason: readReason(c) } });
+    await recordAdminAction(c, { action: "audit.export", targetUserId: user.id, detail: { reason } });
     return csv(c, `audit-${user.username}`, { userId: user.id }, (at) => markExported(c.env.DB, user.id, at));
   });
   return routes;

@@ -9,22 +9,22 @@ import { validated } from "../middleware/validate";
 
 /**
  * Reads of captured text are themselves on the record. An admin who opens a
- * record's prompt and answer (GET /admin/api/audit/:id) or exports CSV gives
- * a reason (`?reason=`; the console asks for it), and the read is sealed in
- * the hash chain as an admin action — who, whose record, which, why — before
- * the text is sent. A user sees who read their records:
- * GET /account/api/audit/reads.
+ * record's prompt and answer (GET /admin/api/audit/:id), exports CSV or the
+ * guard's labelled set gives a reason (`?reason=`, required: 400 without
+ * one; the console asks for it), and the read is sealed in the hash chain as
+ * an admin action — who, whose record, which, why — before the text is
+ * sent. A user sees who read their records: GET /account/api/audit/reads.
  */
 
-const reasonQuery = z.object({ reason: z.string().trim().min(1).max(500).optional() });
+const reasonQuery = z.object({ reason: z.string({ error: "required: why you read captured text (it is recorded, and the user sees it)" }).trim().min(1).max(500) });
 
-/** The reason given with this request, or null. A too-long or empty one is a 400. */
-export function readReason(c: Context<AppEnv>): string | null {
-  return validated(reasonQuery, { reason: c.req.query("reason") }).reason ?? null;
+/** The reason given with this read of captured text. Missing, empty or too long: a 400 naming `reason`. */
+export function readReason(c: Context<AppEnv>): string {
+  return validated(reasonQuery, { reason: c.req.query("reason") }).reason;
 }
 
-export async function recordContentRead(c: Context<AppEnv>, event: { id: string; userId: string | null }): Promise<void> {
-  await recordAdminAction(c, { action: "audit.read", targetUserId: event.userId, detail: { record: event.id, reason: readReason(c) } });
+export async function recordContentRead(c: Context<AppEnv>, event: { id: string; userId: string | null }, reason: string): Promise<void> {
+  await recordAdminAction(c, { action: "audit.read", targetUserId: event.userId, detail: { record: event.id, reason } });
 }
 
 const readsQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100) });

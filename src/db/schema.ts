@@ -106,6 +106,8 @@ export const auditEvents = sqliteTable("audit_events", {
   servedModel: text("served_model"),
   failover: text("failover"),
   costMicros: integer("cost_micros"),
+  /** A 422 sensitive_data_blocked refusal: the categories it named, never a value (migrations/0024). */
+  blockedCategories: text("blocked_categories"),
 });
 
 /** Prompt/response text in pieces that fit hosted D1's 1 MB row limit. */

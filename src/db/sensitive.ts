@@ -5,6 +5,7 @@ import type { CustomPattern } from "../sensitive/custom-patterns";
 import type { PolicySet } from "../sensitive/policy";
 import { guardOff, guardSettingKey, guardSettingsSchema, type GuardSettings } from "../sensitive/guard-verdict";
 import { settings } from "./schema";
+import { screeningChanged } from "./screening-epoch";
 import { policyScopes, sensitiveFindings, sensitivePatterns, sensitivePolicies } from "./sensitive-schema";
 
 /** Queries on the sensitive-data tables (findings, policies, admin patterns). */
@@ -61,7 +62,11 @@ export async function putPolicies(db: D1Database, scope: PolicyScope, subjectId:
   const now = Date.now();
   const where = and(eq(sensitivePolicies.scope, scope), eq(sensitivePolicies.subjectId, subjectId));
   const inserts = Object.entries(actions).map(([category, action]) => d.insert(sensitivePolicies).values({ scope, subjectId, category, action, updatedAt: now }));
-  await d.batch([d.delete(sensitivePolicies).where(where), ...inserts]);
+  try {
+    await d.batch([d.delete(sensitivePolicies).where(where), ...inserts]);
+  } finally {
+    screeningChanged();
+  }
 }
 
 export function listPatterns(db: D1Database) {
@@ -70,12 +75,20 @@ export function listPatterns(db: D1Database) {
 
 export async function putPattern(db: D1Database, pattern: CustomPattern): Promise<void> {
   const row = { name: pattern.name, source: pattern.source, caseInsensitive: pattern.caseInsensitive, createdAt: Date.now() };
-  await drizzle(db).insert(sensitivePatterns).values(row).onConflictDoUpdate({ target: sensitivePatterns.name, set: { source: row.source, caseInsensitive: row.caseInsensitive } });
+  try {
+    await drizzle(db).insert(sensitivePatterns).values(row).onConflictDoUpdate({ target: sensitivePatterns.name, set: { source: row.source, caseInsensitive: row.caseInsensitive } });
+  } finally {
+    screeningChanged();
+  }
 }
 
 export async function deletePattern(db: D1Database, name: string): Promise<boolean> {
-  const result = await drizzle(db).delete(sensitivePatterns).where(eq(sensitivePatterns.name, name)).run();
-  return (result.meta.changes ?? 0) > 0;
+  try {
+    const result = await drizzle(db).delete(sensitivePatterns).where(eq(sensitivePatterns.name, name)).run();
+    return (result.meta.changes ?? 0) > 0;
+  } finally {
+    screeningChanged();
+  }
 }
 
 export function findingsOf(db: D1Database, requestId: string) {

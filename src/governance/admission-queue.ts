@@ -1,171 +1,208 @@
 import { DurableObject } from "cloudflare:workers";
+import type { BackendOutcome } from "../backends/breaker";
 import { configFrom } from "../config";
 import type { PlainBindings } from "../plain-bindings";
-import { FairQueue } from "./fair-queue";
+import { BackendGates } from "./backend-gates";
 import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
-import { enterInput, type EnterInput, type EnterResult } from "./queue-entry";
+import { LeaseStore } from "./lease-store";
+import {
+  enterInput, failoverInput, localCandidates, slotCandidate,
+  type EnterInput, type EnterResult, type FailoverInput, type FailoverResult, type SlotCandidate,
+} from "./queue-entry";
 import { queueSnapshot, type InflightLease, type QueueSnapshot, type Waiter } from "./queue-snapshot";
+import { overloadedRetrySeconds, WaitingLine } from "./waiting-line";
 
-export type { EnterInput, EnterResult } from "./queue-entry";
+export type { EnterInput, EnterResult, FailoverInput, FailoverResult, SlotCandidate } from "./queue-entry";
 
 /**
- * A single instance (named "global"): the gate in front of the GPU. At most
- * GATEHOUSE_MAX_INFLIGHT requests hold a slot; others wait, at most
- * GATEHOUSE_MAX_QUEUE of them, each for at most GATEHOUSE_QUEUE_TIMEOUT
- * seconds, and a freed slot goes to the next request in fair order (see
+ * A single instance (named "global"): the gate in front of every backend's
+ * GPU. Each backend has its slots (`local`: GATEHOUSE_MAX_INFLIGHT); a request
+ * names its candidate backends in preference order and is granted the first
+ * free slot among them. Others wait, at most GATEHOUSE_MAX_QUEUE of them (one
+ * queue for all backends), each for at most GATEHOUSE_QUEUE_TIMEOUT seconds,
+ * and a freed slot goes to the fairest waiting request that may use it (see
  * fair-queue.ts: round robin by user, people weigh twice what service
- * accounts do).
+ * accounts do). Each backend's breaker lives here too (backend-gates.ts), so
+ * one serialized place decides who may send where.
  *
- * Held slots are leases persisted in SQLite (table `inflight`), so an
- * evicted or restarted object still counts them and its alarm frees those
- * whose request died. Waiting requests are live RPC calls pending on this
- * object; they exist only in memory because they cannot outlive it.
+ * Held slots are leases persisted in SQLite (lease-store.ts), so an evicted
+ * or restarted object still counts them and its alarm frees those whose
+ * request died. Waiting requests are live RPC calls pending on this object;
+ * they exist only in memory because they cannot outlive it. So do breakers:
+ * an object evicted after being idle forgets them, and the next request is
+ * the trial.
  */
 
 export const admissionQueueName = "global";
 
-/** Interactive accounts weigh twice what service accounts do (see fair-queue.ts). */
-const weightOf = (service: boolean) => (service ? 1 : 2);
-/** How long to tell a refused client to back off; answer lengths are unknown, so a short fixed pause. */
-const overloadedRetrySeconds = 5;
+const outcomes = new Set<unknown>(["success", "failure", null, undefined]);
 
 export class AdmissionQueue extends DurableObject<PlainBindings> {
   private readonly inflight = new Map<string, InflightLease>();
-  private readonly waiters = new Map<string, Waiter>();
-  private readonly queue = new FairQueue<Waiter>();
+  private readonly line = new WaitingLine();
+  private readonly gates: BackendGates;
+  private readonly store: LeaseStore;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
+    const config = () => configFrom(this.env);
+    this.gates = new BackendGates(() => ({ failures: config().GATEHOUSE_BREAKER_FAILURES, cooldownMs: config().GATEHOUSE_BREAKER_COOLDOWN * 1000 }));
+    this.store = new LeaseStore(ctx.storage.sql);
     void ctx.blockConcurrencyWhile(async () => {
-      ctx.storage.sql.exec(
-        `CREATE TABLE IF NOT EXISTS inflight (lease_id TEXT PRIMARY KEY, user_id TEXT NOT NULL,
-         username TEXT NOT NULL, granted_at INTEGER NOT NULL, expires_at INTEGER NOT NULL)`,
-      );
-      for (const row of ctx.storage.sql.exec<Record<string, string | number>>("SELECT * FROM inflight")) {
-        this.inflight.set(String(row.lease_id), {
-          leaseId: String(row.lease_id), userId: String(row.user_id), username: String(row.username),
-          grantedAt: Number(row.granted_at), expiresAt: Number(row.expires_at),
-        });
+      this.gates.learn(localCandidates(config().GATEHOUSE_MAX_INFLIGHT));
+      for (const lease of this.store.open()) {
+        this.inflight.set(lease.leaseId, lease);
+        this.gates.hold(lease.backend, Date.now());
       }
     });
   }
 
-  /** Resolves when the request holds a slot, or when it is refused (queue full, deadline, cancelled). */
+  /** Resolves when the request holds a slot (the grant names the backend), or when it is refused. */
   async enter(input: EnterInput): Promise<EnterResult> {
     const request = enterInput.parse(input);
     const config = configFrom(this.env);
     const now = Date.now();
     this.dropExpired(now);
-    if (this.inflight.has(request.leaseId) || this.waiters.has(request.leaseId)) {
+    if (this.inflight.has(request.leaseId) || this.line.has(request.leaseId)) {
       throw new Error("lease id already in use");
     }
-    const full = this.queue.size >= config.GATEHOUSE_MAX_QUEUE && this.inflight.size >= config.GATEHOUSE_MAX_INFLIGHT;
-    if (full && !this.makeRoomFor(request.userId)) {
+    const candidates = request.candidates ?? localCandidates(config.GATEHOUSE_MAX_INFLIGHT);
+    this.gates.learn(candidates);
+    const full = this.line.queued >= config.GATEHOUSE_MAX_QUEUE && this.gates.pick(candidates, now) === null;
+    if (full && !this.line.makeRoomFor(request.userId)) {
       return { ok: false, reason: "full", retryAfter: overloadedRetrySeconds };
     }
-    const granted = new Promise<EnterResult>((resolve) => {
-      const waiter: Waiter = { ...request, enqueuedAt: now, resolve, timer: undefined };
-      waiter.timer = setTimeout(() => this.giveUp(waiter, "timeout"), config.GATEHOUSE_QUEUE_TIMEOUT * 1000);
-      this.waiters.set(request.leaseId, waiter);
-      this.queue.push(request.userId, weightOf(request.service), waiter);
-    });
+    const granted = this.line.add({ ...request, candidates }, now, config.GATEHOUSE_QUEUE_TIMEOUT);
     // Even with a slot free, the fair order decides who gets it.
     this.pump(now);
     await this.scheduleAlarm();
     return granted;
   }
 
+  /**
+   * Before the first byte: gives back the slot the lease holds (feeding its
+   * breaker `outcome`) and takes the first free slot among the other
+   * candidates, ahead of the fair queue; waits for one, first in line, when
+   * none is free. "none" when no other candidate exists or the lease is not held.
+   */
+  async failover(input: FailoverInput): Promise<FailoverResult> {
+    const request = failoverInput.parse(input);
+    const now = Date.now();
+    this.dropExpired(now);
+    const lease = this.inflight.get(request.leaseId);
+    if (lease) this.freeLease(lease, request.outcome, now);
+    const others = request.candidates.filter((candidate) => candidate.name !== lease?.backend);
+    if (!lease || others.length === 0) {
+      this.pump(now);
+      await this.scheduleAlarm();
+      return { ok: false, reason: "none", retryAfter: overloadedRetrySeconds };
+    }
+    this.gates.learn(others);
+    const waiter = { leaseId: lease.leaseId, userId: lease.userId, username: lease.username, service: false, candidates: others };
+    const granted = this.line.add({ ...waiter, failedOver: lease.backend }, now, configFrom(this.env).GATEHOUSE_QUEUE_TIMEOUT);
+    this.pump(now);
+    await this.scheduleAlarm();
+    const result = await granted;
+    return result.ok || result.reason !== "full" ? (result as FailoverResult) : { ...result, reason: "none" };
+  }
+
   /** Keeps a live request's slot; false when it holds none. */
   async renew(leaseId: string): Promise<boolean> {
     const lease = this.inflight.get(leaseId);
-    if (!lease) return this.waiters.has(leaseId);
+    if (!lease) return this.line.has(leaseId);
     lease.expiresAt = Date.now() + leaseTtlMs;
-    this.ctx.storage.sql.exec("UPDATE inflight SET expires_at = ? WHERE lease_id = ?", lease.expiresAt, leaseId);
+    this.store.renew(leaseId, lease.expiresAt);
     return true;
   }
 
-  /** Frees the slot, or takes the request out of the queue if it is still waiting. */
-  async release(leaseId: string): Promise<void> {
-    const waiter = this.waiters.get(leaseId);
-    if (waiter) this.giveUp(waiter, "cancelled");
-    if (this.inflight.delete(leaseId)) {
-      this.ctx.storage.sql.exec("DELETE FROM inflight WHERE lease_id = ?", leaseId);
+  /** Frees the slot (its backend's breaker learns `outcome`), or takes the request out of the queue. */
+  async release(leaseId: string, outcome?: BackendOutcome | null): Promise<void> {
+    if (!outcomes.has(outcome)) throw new TypeError("outcome must be success, failure or null");
+    this.line.giveUp(leaseId, "cancelled");
+    const lease = this.inflight.get(leaseId);
+    if (lease) {
+      this.freeLease(lease, outcome ?? null, Date.now());
       this.pump(Date.now());
     }
     await this.scheduleAlarm();
   }
 
-  /** In flight and waiting, per user (GET /admin/api/queue). */
-  async snapshot(): Promise<QueueSnapshot> {
-    const config = configFrom(this.env);
-    return queueSnapshot(this.inflight.values(), this.queue.waiting(), Date.now(), {
-      maxInflight: config.GATEHOUSE_MAX_INFLIGHT,
-      maxQueue: config.GATEHOUSE_MAX_QUEUE,
-    });
+  /** An outcome learned without a slot held here (see reportOutcome in admission.ts). */
+  async reportOutcome(backend: string, outcome: BackendOutcome): Promise<void> {
+    if (outcome !== "success" && outcome !== "failure") throw new TypeError("outcome must be success or failure");
+    this.gates.record(slotCandidate.shape.name.parse(backend), outcome, Date.now());
+    this.pump(Date.now());
+    await this.scheduleAlarm();
   }
 
-  /** Frees the slots of requests that stopped renewing, and hands them on. */
+  /** Probe answers (src/backends/health.ts): a failed probe counts as a failure, an answer closes a half-open breaker. */
+  async probed(results: { name: string; up: boolean }[]): Promise<void> {
+    for (const { name, up } of results) this.gates.probed(slotCandidate.shape.name.parse(name), up === true, Date.now());
+    this.pump(Date.now());
+    await this.scheduleAlarm();
+  }
+
+  /** In flight and waiting, per user and per backend (GET /admin/api/queue, /metrics); `catalog`: the backends to list, idle ones too. */
+  async snapshot(catalog: SlotCandidate[] = []): Promise<QueueSnapshot> {
+    const config = configFrom(this.env);
+    this.gates.learn(catalog.map((candidate) => slotCandidate.parse(candidate)));
+    const waiting = this.line.all();
+    const now = Date.now();
+    const listed = new Set(catalog.map((candidate) => candidate.name));
+    // With the catalog given, a backend removed or disabled since drops out once nothing holds or waits for it.
+    const backends = this.gates
+      .view(now, (name) => waiting.filter((w) => w.candidates.some((c) => c.name === name)).length)
+      .filter((backend) => listed.size === 0 || listed.has(backend.name) || backend.inflight > 0 || backend.waiting > 0);
+    return queueSnapshot(this.inflight.values(), this.line.byUser(), now, {
+      maxInflight: config.GATEHOUSE_MAX_INFLIGHT,
+      maxQueue: config.GATEHOUSE_MAX_QUEUE,
+    }, backends);
+  }
+
+  /** Frees the slots of requests that stopped renewing, and hands them on; lets half-open breakers take a trial. */
   override async alarm(): Promise<void> {
     this.dropExpired(Date.now());
     this.pump(Date.now());
     await this.scheduleAlarm(true);
   }
 
-  /** Hands free slots to waiting requests, in fair order. */
+  /** Hands free slots to waiting requests: failovers first, then in fair order. */
   private pump(now: number): void {
-    const max = configFrom(this.env).GATEHOUSE_MAX_INFLIGHT;
-    while (this.inflight.size < max) {
-      const next = this.queue.pop();
-      if (!next) return;
-      const waiter = next.item;
-      clearTimeout(waiter.timer);
-      this.waiters.delete(waiter.leaseId);
-      const lease: InflightLease = {
-        leaseId: waiter.leaseId, userId: waiter.userId, username: waiter.username,
-        grantedAt: now, expiresAt: now + leaseTtlMs,
-      };
-      this.inflight.set(lease.leaseId, lease);
-      this.ctx.storage.sql.exec(
-        "INSERT OR REPLACE INTO inflight (lease_id, user_id, username, granted_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-        lease.leaseId, lease.userId, lease.username, lease.grantedAt, lease.expiresAt,
-      );
-      waiter.resolve({ ok: true, waitedMs: now - waiter.enqueuedAt });
+    for (;;) {
+      let backend: string | null = null;
+      const waiter = this.line.take((next: Waiter) => (backend = this.gates.pick(next.candidates, now, next.failedOver)) !== null);
+      if (!waiter || backend === null) return;
+      this.grant(waiter, backend, now);
     }
   }
 
-  /**
-   * A full queue is shared fairly: the newest request of the user with the
-   * most waiting is refused to make room, if that user would still have more
-   * waiting than this one. False when nobody holds more than their share.
-   */
-  private makeRoomFor(userId: string): boolean {
-    const busiest = this.queue.busiest();
-    if (!busiest || busiest.count <= this.queue.waitingFor(userId) + 1) return false;
-    const evicted = this.queue.popNewest(busiest.user);
-    if (!evicted) return false;
-    clearTimeout(evicted.timer);
-    this.waiters.delete(evicted.leaseId);
-    evicted.resolve({ ok: false, reason: "full", retryAfter: overloadedRetrySeconds });
-    return true;
+  private grant(waiter: Waiter, backend: string, now: number): void {
+    const trial = this.gates.hold(backend, now);
+    const lease: InflightLease = {
+      leaseId: waiter.leaseId, userId: waiter.userId, username: waiter.username, backend, trial,
+      grantedAt: now, expiresAt: now + leaseTtlMs,
+    };
+    this.inflight.set(lease.leaseId, lease);
+    this.store.put(lease);
+    waiter.resolve({ ok: true, waitedMs: now - waiter.enqueuedAt, backend });
   }
 
-  private giveUp(waiter: Waiter, reason: "timeout" | "cancelled"): void {
-    clearTimeout(waiter.timer);
-    this.waiters.delete(waiter.leaseId);
-    this.queue.remove(waiter.userId, waiter);
-    waiter.resolve({ ok: false, reason, retryAfter: overloadedRetrySeconds });
+  private freeLease(lease: InflightLease, outcome: BackendOutcome | null, now: number): void {
+    this.inflight.delete(lease.leaseId);
+    this.store.delete(lease.leaseId);
+    this.gates.release(lease.backend, outcome, lease.trial === true, now);
   }
 
   private dropExpired(now: number): void {
     const expired = expiredLeases([...this.inflight].map(([id, lease]) => [id, lease.expiresAt]), now);
-    for (const id of expired) {
-      this.inflight.delete(id);
-      this.ctx.storage.sql.exec("DELETE FROM inflight WHERE lease_id = ?", id);
-    }
+    for (const id of expired) this.freeLease(this.inflight.get(id)!, null, now);
   }
 
   private async scheduleAlarm(afterAlarm = false): Promise<void> {
-    const next = earliestExpiry([...this.inflight.values()].map((lease) => lease.expiresAt));
+    const expiries = [...this.inflight.values()].map((lease) => lease.expiresAt);
+    // Someone waits while a breaker cools down: wake when it may take a trial.
+    const retryAt = this.line.all().length > 0 ? this.gates.nextRetryAt(Date.now()) : null;
+    const next = earliestExpiry(retryAt === null ? expiries : [...expiries, retryAt]);
     if (next === null) return;
     // Inside alarm() the fired alarm may still read as set; always set the next one.
     const current = afterAlarm ? null : await this.ctx.storage.getAlarm();

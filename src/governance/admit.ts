@@ -1,8 +1,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
 import { GatehouseError } from "../errors";
+import { backendOutcomeOf } from "../backends/breaker";
+import { probeBackendsWhenDue } from "../backends/probe-round";
 import { Admission, rateLimitHeaders } from "./admission";
 import { admissionQueue } from "./admission-queue";
+import { localCandidates } from "./queue-entry";
 import { userLimiter } from "./user-limiter";
 import { promptEstimate, type Reservation } from "./reservation";
 import { ceilingRules, type CeilingRules } from "../inference/ceilings";
@@ -36,6 +39,8 @@ export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<App
 
     const admission = openAdmission(c);
     c.set("admission", admission);
+    // Backend health: a probe round when one is due (at most once per GATEHOUSE_PROBE_INTERVAL), off the response path.
+    c.executionCtx.waitUntil(probeBackendsWhenDue(c.env, c.var.config));
 
     const limit = c.var.outputLimit ?? 0;
     const reserve: Reservation = { prompt: promptEstimate(c.var.upstreamBody?.bytes.byteLength ?? 0), output: limit };
@@ -54,9 +59,14 @@ export function admit(route: Pick<RouteSpec, "ceilings">): MiddlewareHandler<App
   };
 }
 
-/** The way out's admission step: the user's and the GPU slot back, the tokens charged (once; nothing if admit never ran). */
+/**
+ * The way out's admission step: the user's and the GPU slot back, the tokens
+ * charged (once; nothing if admit never ran), and the backend's breaker told
+ * what the exchange said (5xx and connection errors fail, 4xx succeed) in
+ * the same call.
+ */
 export function releaseAdmission(c: Context<AppEnv>, result: ExchangeResult): Promise<void> | undefined {
-  return c.var.admission?.release(result.usage);
+  return c.var.admission?.release(result.usage, backendOutcomeOf(result));
 }
 
 function openAdmission(c: Context<AppEnv>): Admission {
@@ -75,7 +85,9 @@ async function waitForSlot(c: Context<AppEnv>, admission: Admission): Promise<vo
   signal.addEventListener("abort", leave);
   try {
     if (signal.aborted) throw new GatehouseError("overloaded");
-    await admission.enterQueue({ userId: principal.userId, username: principal.username, service: principal.role === "service" });
+    // Until routing chooses among the catalog's backends, every request is the built-in one's.
+    const candidates = localCandidates(c.var.config.GATEHOUSE_MAX_INFLIGHT);
+    await admission.enterQueue({ userId: principal.userId, username: principal.username, service: principal.role === "service", candidates });
   } finally {
     signal.removeEventListener("abort", leave);
   }

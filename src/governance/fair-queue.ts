@@ -66,12 +66,30 @@ export class FairQueue<T> {
 
   /** The next request to serve, or undefined when nobody waits. */
   pop(): Dequeued<T> | undefined {
-    const user = this.nextUser();
-    if (user === undefined) return undefined;
-    const line = this.lines.get(user)!;
-    const item = line.items.shift()!;
+    return this.popFirst(() => true);
+  }
+
+  /**
+   * The next request, in fair order, that `servable` accepts: users in tag
+   * order, each user's requests in arrival order. With several backends a
+   * free slot goes to the fairest request that may use it, so a request
+   * waiting for a busy box does not hold up one that a free box can serve;
+   * the skipped user keeps its tag and is first once its box frees.
+   */
+  popFirst(servable: (item: T) => boolean): Dequeued<T> | undefined {
+    for (const user of this.usersInOrder()) {
+      const line = this.lines.get(user)!;
+      const index = line.items.findIndex(servable);
+      if (index >= 0) return this.serve(user, line, index);
+    }
+    return undefined;
+  }
+
+  private serve(user: string, line: UserLine<T>, index: number): Dequeued<T> {
+    const [item] = line.items.splice(index, 1) as [T];
     this.count -= 1;
-    this.virtualTime = line.start;
+    // Monotonic: a skipped user may hold an older tag than the one served (same as line.start with one backend).
+    this.virtualTime = Math.max(this.virtualTime, line.start);
     line.start += 1 / line.weight;
     this.serveCount += 1;
     this.lastServed.set(user, this.serveCount);
@@ -128,24 +146,13 @@ export class FairQueue<T> {
     return result;
   }
 
-  private nextUser(): string | undefined {
-    let best: string | undefined;
-    let bestLine: UserLine<T> | undefined;
-    for (const [user, line] of this.lines) {
-      if (!bestLine || line.start < bestLine.start - 1e-9) {
-        best = user;
-        bestLine = line;
-      } else if (Math.abs(line.start - bestLine.start) <= 1e-9 && this.servedBefore(user, best!)) {
-        best = user;
-        bestLine = line;
-      }
-    }
-    return best;
-  }
-
-  /** True when `a` was served less recently than `b` (never served counts as oldest). */
-  private servedBefore(a: string, b: string): boolean {
-    return (this.lastServed.get(a) ?? 0) < (this.lastServed.get(b) ?? 0);
+  /** Users with requests waiting, next to serve first: smallest tag, ties to the least recently served. */
+  private usersInOrder(): string[] {
+    return [...this.lines.keys()].sort((a, b) => {
+      const gap = this.lines.get(a)!.start - this.lines.get(b)!.start;
+      if (Math.abs(gap) > 1e-9) return gap;
+      return (this.lastServed.get(a) ?? 0) - (this.lastServed.get(b) ?? 0);
+    });
   }
 
   /** Tags at or behind the virtual time no longer matter: max(tag, now) is now. */

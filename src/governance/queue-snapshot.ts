@@ -1,16 +1,24 @@
-import type { EnterInput, EnterResult } from "./queue-entry";
+import type { BackendView } from "./backend-gates";
+import type { EnterResult, ParsedEnterInput, SlotCandidate } from "./queue-entry";
 
-/** A slot on the GPU held by one request. */
+/** A slot on one backend held by one request. */
 export interface InflightLease {
   leaseId: string;
   userId: string;
   username: string;
+  /** The backend whose slot this is. */
+  backend: string;
+  /** This request is a half-open breaker's one trial. */
+  trial?: boolean;
   grantedAt: number;
   expiresAt: number;
 }
 
-/** A request waiting for a slot: a pending call to AdmissionQueue.enter. */
-export interface Waiter extends EnterInput {
+/** A request waiting for a slot: a pending call to AdmissionQueue.enter (or failover). */
+export interface Waiter extends Omit<ParsedEnterInput, "candidates"> {
+  candidates: SlotCandidate[];
+  /** A failover: served before the fair queue, never on this backend again. */
+  failedOver?: string;
   enqueuedAt: number;
   resolve(result: EnterResult): void;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -31,6 +39,8 @@ export interface QueueSnapshot {
   inflight: number;
   waiting: number;
   users: UserQueueState[];
+  /** Every backend's gate: slots, in flight, waiting, breaker and last probe. */
+  backends: BackendView[];
 }
 
 /** GET /admin/api/queue's answer: totals, then one row per user with anything held or waiting. */
@@ -39,6 +49,7 @@ export function queueSnapshot(
   waiting: Map<string, Waiter[]>,
   now: number,
   limits: { maxInflight: number; maxQueue: number },
+  backends: BackendView[] = [],
 ): QueueSnapshot {
   const users = new Map<string, UserQueueState>();
   const row = (userId: string, username: string) => {
@@ -61,5 +72,5 @@ export function queueSnapshot(
     }
   }
   const rows = [...users.values()].sort((a, b) => b.inflight + b.waiting - (a.inflight + a.waiting) || a.username.localeCompare(b.username));
-  return { ...limits, inflight: inflightCount, waiting: waitingCount, users: rows };
+  return { ...limits, inflight: inflightCount, waiting: waitingCount, users: rows, backends };
 }

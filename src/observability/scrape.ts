@@ -8,6 +8,9 @@ import { version } from "../version";
 import { exposition, renderSnapshot } from "./exposition";
 import { metrics } from "./registry";
 import { upstreamUp } from "./upstream-probe";
+import { backendGauges } from "./backend-gauges";
+import { catalogSlots, probeBackendsWhenDue } from "../backends/probe-round";
+import { costMicrosByBackend } from "../db/audit-cost";
 
 /**
  * Everything GET /metrics answers: the worker's own counters and histograms
@@ -16,14 +19,15 @@ import { upstreamUp } from "./upstream-probe";
  * upstream probe, and build information.
  */
 export async function scrape(env: Bindings, config: GatehouseConfig): Promise<string> {
-  const [queue, up, cloud, broken] = await Promise.all([
-    readQueue(env),
+  const [queue, up, cloud, broken, cost] = await Promise.all([
+    readQueue(env, config),
     upstreamUp(env, config.GATEHOUSE_OLLAMA, config.GATEHOUSE_CONNECT_TIMEOUT * 1000),
     engineCloud({ ollama: env.OLLAMA, address: config.GATEHOUSE_OLLAMA, timeoutMs: config.GATEHOUSE_CONNECT_TIMEOUT * 1000 }),
     auditLedger(env)
       .integrity()
       .then((found) => (found ? 1 : 0))
       .catch(() => null),
+    costMicrosByBackend(env.DB).catch(() => null),
   ]);
   return exposition([
     renderSnapshot("gatehouse_build_info", "gauge", "Version of the running Gatehouse (always 1).", [
@@ -40,6 +44,7 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
     metrics.auditWriteFailures,
     metrics.queueWait,
     ...queueGauges(queue),
+    ...backendGauges(queue?.backends ?? [], cost),
     ...(broken === null
       ? []
       : [
@@ -56,9 +61,11 @@ export async function scrape(env: Bindings, config: GatehouseConfig): Promise<st
   ]);
 }
 
-async function readQueue(env: Bindings): Promise<QueueSnapshot | null> {
+async function readQueue(env: Bindings, config: GatehouseConfig): Promise<QueueSnapshot | null> {
   try {
-    return await admissionQueue(env).snapshot();
+    // A probe round first when one is due, so the health gauges are fresh.
+    await probeBackendsWhenDue(env, config);
+    return await admissionQueue(env).snapshot(await catalogSlots(env, config));
   } catch {
     return null; // The gauges are left out and gatehouse_admission_up says why.
   }

@@ -12,8 +12,8 @@ import { cardIssuerValid, digitsOf, ibanValid, ipv6Valid, luhnValid } from "./ch
 export interface Detector {
   category: BuiltinCategory;
   pattern: RegExp;
-  /** Rejects shape-alikes (Luhn, mod-97, …); `before` is up to 16 chars preceding the match. */
-  valid?: (match: string, before: string) => boolean;
+  /** Rejects shape-alikes (Luhn, mod-97, …); the match starts at `from` in `source`. */
+  valid?: (match: string, source: string, from: number) => boolean;
   /** Wins an overlap against a lower one. */
   priority: number;
   /**
@@ -21,7 +21,17 @@ export interface Detector {
    * after it: the pattern then runs only on windows around that character
    * (an email around its `@`), not at every position of a long prompt.
    */
-  anchor?: { char: string; before: number; after: number };
+  anchor?: {
+    char: string;
+    before: number;
+    after: number;
+    /**
+     * When set, a match begins exactly where the run of these characters
+     * ending at the anchor begins (the pattern's lookbehind allows no other
+     * start), so the pattern is tried once per anchor, there, not across a window.
+     */
+    runStart?: (code: number) => boolean;
+  };
   /** Runs only when `secretGate` finds one of the secret prefixes somewhere in the text. */
   gated?: boolean;
 }
@@ -65,7 +75,7 @@ export const detectors: readonly Detector[] = [
     category: "email",
     pattern: /(?<![\w.%+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.){1,8}[A-Za-z]{2,24}(?![\w-])/g,
     priority: 5,
-    anchor: { char: "@", before: 66, after: 8 * 64 + 26 },
+    anchor: { char: "@", before: 64, after: 8 * 64 + 26, runStart: localPartChar },
   },
   {
     category: "iban",
@@ -97,11 +107,16 @@ export const detectors: readonly Detector[] = [
   {
     category: "ip_address",
     pattern: /(?<![\w.:])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?![\w]|\.\d)/g,
-    valid: (_match, before) => !versionContext.test(before),
+    valid: (_match, source, from) => !versionContext.test(source.slice(Math.max(0, from - 16), from)),
     priority: 3,
     anchor: { char: ".", before: 4, after: 12 },
   },
 ];
+
+/** [A-Za-z0-9._%+-]: an email's local part, and the lookbehind that keeps a match from starting inside one. */
+function localPartChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 46 || code === 95 || code === 37 || code === 43 || code === 45;
+}
 
 function hasDigitAndLetter(match: string): boolean {
   const tail = match.slice(3);

@@ -2,6 +2,8 @@ import { eq, inArray } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
 import { userContentKeys } from "../db/sensitive-schema";
 import type { EventText } from "../db/audit-content";
+import { credentialEpoch } from "../db/credential-epoch";
+import { EpochCache } from "../db/epoch-cache";
 import { wrapKey } from "./keys";
 
 /**
@@ -35,8 +37,21 @@ async function unwrap(secret: string, wrapped: string): Promise<CryptoKey> {
   return crypto.subtle.unwrapKey("raw", fromBase64(wrapped), await wrapKey(secret), "AES-KW", "AES-GCM", false, ["encrypt", "decrypt"]);
 }
 
-/** The user's content key, created on first use (a concurrent creator's key wins: insert-or-ignore, then read). */
-async function contentKey(db: D1Database, secret: string, userId: string): Promise<CryptoKey> {
+/**
+ * Unwrapped content keys this isolate has used, by user, while no credential
+ * changed since (src/db/credential-epoch.ts: deleting a user, which deletes
+ * the wrapped key, bumps it) and for at most a minute; never written anywhere.
+ * Not with GATEHOUSE_CREDENTIAL_CACHE=off (several isolates: the epoch is not exact).
+ */
+const unwrapped = new EpochCache<CryptoKey>(credentialEpoch, 60_000, 10_000);
+
+/** The user's content key (remembered, else read from D1 and unwrapped). */
+function contentKey(db: D1Database, secret: string, userId: string, remember: boolean): Promise<CryptoKey> {
+  return remember ? unwrapped.through(userId, () => storedContentKey(db, secret, userId)) : storedContentKey(db, secret, userId);
+}
+
+/** The user's content key from D1, created on first use (a concurrent creator's key wins: insert-or-ignore, then read). */
+async function storedContentKey(db: D1Database, secret: string, userId: string): Promise<CryptoKey> {
   const d = drizzle(db);
   let row = await d.select().from(userContentKeys).where(eq(userContentKeys.userId, userId)).get();
   if (!row) {
@@ -50,8 +65,8 @@ async function contentKey(db: D1Database, secret: string, userId: string): Promi
 }
 
 /** A function that encrypts text for this user, for the recorder. */
-export async function sealerFor(db: D1Database, secret: string, userId: string): Promise<(text: string) => Promise<string>> {
-  const key = await contentKey(db, secret, userId);
+export async function sealerFor(db: D1Database, secret: string, userId: string, remember = true): Promise<(text: string) => Promise<string>> {
+  const key = await contentKey(db, secret, userId, remember);
   return async (text) => {
     const iv = crypto.getRandomValues(new Uint8Array(12));
     const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv, additionalData: encoder.encode(userId) }, key, encoder.encode(text)));

@@ -6,9 +6,11 @@
  * unit back to the original text so redaction cuts the original in the
  * right place.
  *
- * Pure and fast: plain ASCII (the common case) allocates nothing; otherwise
- * ASCII runs are copied whole and only the other characters are folded one
- * by one (NFKC per character, cached), which is what the matching needs.
+ * Pure and fast: plain ASCII (the common case) allocates nothing, and so
+ * does text whose every character is already in folded form (accented
+ * prose: é, ß, ü fold to themselves). Only characters that fold to
+ * something else (or to nothing) break the text into pieces, and only then
+ * are the offset maps built.
  */
 
 export interface Folded {
@@ -21,7 +23,6 @@ export interface Folded {
 }
 
 const plain = /^[\x00-\x7F]*$/;
-const nonAscii = /[^\x00-\x7F]/g;
 
 /** Zero-width and formatting characters that render as nothing. */
 function invisible(code: number): boolean {
@@ -34,6 +35,8 @@ function invisible(code: number): boolean {
 }
 
 const foldCache = new Map<number, string>();
+/** Per BMP code unit: 0 not yet seen, 1 folds to itself, 2 folds to something else (see foldCache). */
+const foldsToItself = new Uint8Array(0x10000);
 
 function foldChar(code: number, char: string): string {
   let folded = foldCache.get(code);
@@ -44,16 +47,28 @@ function foldChar(code: number, char: string): string {
   return folded;
 }
 
+/** Whether this non-ASCII character is left as it is by the folding. */
+function unchanged(text: string, i: number, code: number, width: number): boolean {
+  if (width === 2) return foldChar(code, text.slice(i, i + 2)) === text.slice(i, i + 2);
+  let known = foldsToItself[code]!;
+  if (known === 0) {
+    const char = text[i]!;
+    known = foldChar(code, char) === char ? 1 : 2;
+    foldsToItself[code] = known;
+  }
+  return known === 1;
+}
+
 export function fold(text: string): Folded {
   if (plain.test(text)) return { text, start: null, end: null };
   const parts: string[] = [];
-  let start: Int32Array = new Int32Array(text.length + 32);
-  let end: Int32Array = new Int32Array(text.length + 32);
+  let start: Int32Array = new Int32Array(0);
+  let end: Int32Array = new Int32Array(0);
   let length = 0;
   const push = (piece: string, from: number, to: number, perUnit: boolean) => {
     if (length + piece.length > start.length) {
-      start = grow(start, length + piece.length);
-      end = grow(end, length + piece.length);
+      start = grow(start, Math.max(length + piece.length, text.length + 32));
+      end = grow(end, start.length);
     }
     for (let k = 0; k < piece.length; k += 1) {
       start[length] = perUnit ? from + k : from;
@@ -62,17 +77,20 @@ export function fold(text: string): Folded {
     }
     parts.push(piece);
   };
+  // Characters that fold to themselves stay in the run that began at `at`.
   let at = 0;
-  nonAscii.lastIndex = 0;
-  for (let match = nonAscii.exec(text); match !== null; match = nonAscii.exec(text)) {
-    const i = match.index;
-    if (i > at) push(text.slice(at, i), at, i, true);
-    const code = text.codePointAt(i) ?? 0;
+  for (let i = 0; i < text.length; i += 1) {
+    if (text.charCodeAt(i) < 0x80) continue;
+    const code = text.codePointAt(i)!;
     const width = code > 0xffff ? 2 : 1;
-    push(foldChar(code, text.slice(i, i + width)), i, i + width, false);
-    at = i + width;
-    nonAscii.lastIndex = at;
+    if (!unchanged(text, i, code, width)) {
+      if (i > at) push(text.slice(at, i), at, i, true);
+      push(foldChar(code, text.slice(i, i + width)), i, i + width, false);
+      at = i + width;
+    }
+    i += width - 1;
   }
+  if (parts.length === 0) return { text, start: null, end: null };
   if (at < text.length) push(text.slice(at), at, text.length, true);
   return { text: parts.join(""), start: start.subarray(0, length), end: end.subarray(0, length) };
 }

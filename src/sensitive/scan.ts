@@ -55,10 +55,11 @@ export function scanText(text: string, scanner: Scanner = builtinScanner, withSi
   for (const detector of detectors) {
     if (detector.gated && !secretsPossible) continue;
     const accept = (match: string, from: number): Candidate | null => {
-      if (detector.valid && !detector.valid(match, source.slice(Math.max(0, from - 16), from))) return null;
+      if (detector.valid && !detector.valid(match, source, from)) return null;
       return { category: detector.category, priority: detector.priority, from, to: from + match.length };
     };
-    if (detector.anchor) collectAround(detector.anchor, detector.pattern, source, candidates, accept);
+    if (detector.anchor?.runStart) collectAtRunStarts(detector.anchor, detector.pattern, source, candidates, accept);
+    else if (detector.anchor) collectAround(detector.anchor, detector.pattern, source, candidates, accept);
     else collect(detector.pattern, source, candidates, accept);
   }
   for (const [from, to] of findIpv6(source)) candidates.push({ category: "ip_address", priority: 3, from, to });
@@ -106,6 +107,32 @@ function collectAround(anchor: NonNullable<Detector["anchor"]>, pattern: RegExp,
     const lead = Math.max(0, from - 1);
     collect(pattern, source, into, (match, start) => (start < from ? null : accept(match, start)), lead, source.slice(lead, to));
     at = next;
+  }
+}
+
+const stickyCopies = new Map<RegExp, RegExp>();
+
+/**
+ * For an anchor whose match must begin where the run of `runStart`
+ * characters before it begins (an email's local part before its `@`): one
+ * sticky attempt per anchor. An anchor whose run begins inside the previous
+ * match is skipped, as a scan from left to right would.
+ */
+function collectAtRunStarts(anchor: NonNullable<Detector["anchor"]>, pattern: RegExp, source: string, into: Candidate[], accept: Accept): void {
+  const runStart = anchor.runStart!;
+  let sticky = stickyCopies.get(pattern);
+  if (!sticky) stickyCopies.set(pattern, (sticky = new RegExp(pattern.source, pattern.flags.replace("g", "") + "y")));
+  let covered = 0;
+  for (let at = source.indexOf(anchor.char); at !== -1 && into.length < maxMatches; at = source.indexOf(anchor.char, at + 1)) {
+    let from = at;
+    while (from > 0 && at - from <= anchor.before && runStart(source.charCodeAt(from - 1))) from -= 1;
+    if (from === at || at - from > anchor.before || from < covered) continue;
+    sticky.lastIndex = from;
+    const match = sticky.exec(source);
+    if (!match) continue;
+    covered = from + match[0].length;
+    const candidate = accept(match[0], from);
+    if (candidate) into.push(candidate);
   }
 }
 

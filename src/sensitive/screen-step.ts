@@ -1,18 +1,20 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AppEnv } from "../env";
-import { GatehouseError } from "../errors";
 import { foldKey, isRecord } from "../body/fold";
 import { outgoingBody, type OutgoingBody } from "../body/received";
-import { insertFindings, loadScreening, type NewFinding } from "../db/sensitive";
+import { insertFindings, type NewFinding } from "../db/sensitive";
 import type { ExchangeResult } from "../inference/exchange";
-import { isCloudModel } from "../inference/model-policy";
 import type { CustomPattern } from "./custom-patterns";
+import { SensitiveDataBlocked } from "./blocked";
 import { collectTexts } from "./body-text";
 import { isSecret, type Category } from "./categories";
+import { destinationBoundary } from "./destination";
 import { runGuard } from "./guard";
 import { fingerprintKey } from "./keys";
+import { restoringBody } from "./restore-stream";
 import { scannerFor, type Scanner } from "./scan";
 import { screenAnswer, screenBody, type Tally } from "./screen";
+import { screeningFor } from "./screening-cache";
 import type { StoredForms } from "./stored-forms";
 
 /**
@@ -41,10 +43,10 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     const removed = new Set(edits.paths.filter((path) => path.startsWith("-") && !path.includes(".")).map((path) => foldKey(path.slice(1))));
     const body = Object.fromEntries(Object.entries(received.value).filter(([key]) => !removed.has(foldKey(key))));
     const principal = c.var.principal;
-    const { policy, patterns, guard } = await loadScreening(c.env.DB, principal.userId, principal.keyId);
+    const { policy, patterns, guard } = await screeningFor(c.env.DB, principal.userId, principal.keyId, c.var.config.GATEHOUSE_CREDENTIAL_CACHE === "on");
     const scanner = cachedScanner(patterns);
     const key = await fingerprintKey(c.env.SESSION_SECRET);
-    const boundary = typeof c.var.model === "string" && isCloudModel(c.var.model) ? "cloud" : "local";
+    const boundary = destinationBoundary(c.var.model ?? null);
     const screening = await screenBody(body, scanner, policy, boundary, key);
 
     let answer: Promise<{ stored: string; tallies: Tally[] }> | undefined;
@@ -62,12 +64,18 @@ export function screenSensitive(): MiddlewareHandler<AppEnv> {
     };
     c.set("sensitive", { storedPrompt: (forwarded) => storedText(forwarded, screening.storedMembers), storedAnswer: async (text) => (await answerOf(text)).stored, recordFindings });
     if (blocked) {
-      throw new GatehouseError("sensitive_data_blocked", { message: `The request contains ${screening.blocked.join(", ")}, which the policy blocks; nothing was sent to the model.` });
+      throw new SensitiveDataBlocked(screening.blocked);
     }
     // Redactions are edits like policy's others: every other member still goes as the client sent it.
     for (const [key, value] of screening.forwardMembers) edits.set([key], value);
     if (screening.forwardMembers.size > 0) c.set("upstreamBody", outgoingBody(received, edits));
     await next();
+    // The client gets back what it sent where the model echoes a placeholder; the audit keeps the placeholder (it read the answer upstream of this).
+    const restoring = boundary === "cloud" && c.var.config.GATEHOUSE_SENSITIVE_RESTORE === "on" && screening.restorable.size > 0;
+    if (restoring && c.res.ok && c.res.body) {
+      const streamed = /ndjson|event-stream/i.test(c.res.headers.get("Content-Type") ?? "");
+      c.res = new Response(restoringBody(c.res.body, streamed, screening.restorable), c.res);
+    }
   };
 }
 

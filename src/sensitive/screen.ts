@@ -1,7 +1,7 @@
 import type { Category, PolicyAction } from "./categories";
 import { collectTexts, replaceTexts } from "./body-text";
 import { actionFor, type Boundary, type PolicySet } from "./policy";
-import { fingerprintsOf, redactWith, type Finding } from "./redact";
+import { fingerprintsOf, placeholder, redactWith, type Finding } from "./redact";
 import { scanText, type Match, type Scanner } from "./scan";
 import type { InjectionSignal } from "./categories";
 
@@ -27,6 +27,8 @@ export interface BodyScreening {
   storedMembers: Map<string, unknown>;
   blocked: Category[];
   tallies: Tally[];
+  /** Each placeholder put into the forwarded body and the text it replaced, as the client wrote it (restore.ts). */
+  restorable: Map<string, string>;
 }
 
 interface ScannedText {
@@ -59,7 +61,26 @@ export async function screenBody(body: Record<string, unknown>, scanner: Scanner
     const pairs = toRedact(s);
     return redactWith(s.text, pairs.map(([m]) => m), pairs.map(([, f]) => f));
   })) as Record<string, unknown>;
-  return { forwardMembers: changedMembers(body, forwarded), storedMembers: changedMembers(body, stored), blocked, tallies };
+  const restorable = restorableOf(scanned.flatMap((s) => toRedact(s).map(([m, f]) => ({ finding: f, original: s.text.slice(m.start, m.end) }))));
+  return { forwardMembers: changedMembers(body, forwarded), storedMembers: changedMembers(body, stored), blocked, tallies, restorable };
+}
+
+/**
+ * Placeholder → the text it replaced (the first spelling, when a value came
+ * twice, say once in full-width digits). A placeholder two different values
+ * share (their fingerprints agree in the 8 digits shown) is left out.
+ */
+function restorableOf(redacted: readonly { finding: Finding; original: string }[]): Map<string, string> {
+  const values = new Map<string, { fingerprint: string; original: string }>();
+  const ambiguous = new Set<string>();
+  for (const { finding, original } of redacted) {
+    const key = placeholder(finding.category, finding.fingerprint);
+    const seen = values.get(key);
+    if (!seen) values.set(key, { fingerprint: finding.fingerprint, original });
+    else if (seen.fingerprint !== finding.fingerprint) ambiguous.add(key);
+  }
+  for (const key of ambiguous) values.delete(key);
+  return new Map([...values].map(([key, { original }]) => [key, original]));
 }
 
 /** The top-level members a rewrite changed (replaceTexts keeps untouched subtrees identical). */

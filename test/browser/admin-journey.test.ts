@@ -151,6 +151,7 @@ describe("admin journey", () => {
     answer = await chatWithKey(base, secret, model, prompt);
     expect(answer).toContain(marker);
     await admin.selectOption("#audit-user", userId);
+    await admin.fill("#audit-reason", "onboarding check"); // every read of captured text carries a reason
     await admin.click("#audit-filters button[type=submit]");
     const row = admin.locator("#audit-table tr.audit-row", { hasText: "/api/chat" }).first();
     await row.waitFor();
@@ -205,6 +206,7 @@ describe("admin journey", () => {
   });
 
   test("the per-user CSV export downloads with the request in it, and so does the all-users export", async () => {
+    await admin.fill("#audit-reason", "export before deletion"); // the exports hold captured text: they carry a reason
     const perUser = await downloadText(admin, () => admin.locator(`tr.panel-row[data-panel-for="${userId}"] a.export-before-delete`).click());
     expect(perUser.name).toMatch(/\.csv$/);
     expect(perUser.text.split("\n")[0]).toContain("prompt");

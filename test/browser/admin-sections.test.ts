@@ -212,6 +212,10 @@ describe("admin console sections", () => {
       const row = page.locator("#queue-table tbody tr", { hasText: "queue-filler" });
       await row.waitFor();
       expect((await row.locator("td").nth(1).textContent())?.trim()).toBe("1");
+      // Per backend: the built-in one's one slot is in use, with requests waiting for it.
+      const local = page.locator('#queue-backends tbody tr[data-backend="local"]');
+      await expect.poll(() => local.locator("td").nth(1).textContent(), { timeout: 15_000 }).toBe("1 of 1");
+      expect(await local.locator("td").nth(3).textContent()).toBe("closed");
       await screenshot(page, "sections-queue-busy");
       expect(await Promise.all(requests)).toEqual([200, 200, 200]);
       // The next readings show it empty again, without a reload.

@@ -71,6 +71,48 @@ describe("sensitive data in the admin console", () => {
     expect(((await response.json()) as { code: string }).code).toBe("sensitive_data_blocked"); // Ollama's shape on /api/*
   });
 
+  test("a user's and a key's policy are set in the console too, and enforced for them only", async () => {
+    const ask = async (content: string) => {
+      const response = await fetch(`${base}/api/chat`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${secret}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ model, stream: false, messages: [{ role: "user", content }] }),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    };
+    expect(await ask(`mail ${email}`)).toBe(200);
+    const userId = (await admin.json<{ users: { id: string; username: string }[] }>("GET", "/admin/api/users")).users.find((u) => u.username === "sensitive-pipeline")!.id;
+    await page.selectOption("#policy-user", { label: "sensitive-pipeline" });
+    await expect.poll(() => page.locator("#policy-email option").first().textContent()).toBe("as for everyone");
+    await page.selectOption("#policy-email", "block");
+    await page.click("#sensitive-policy-form button[type=submit]");
+    await textOnceContains(page, "#sensitive-policy-message", "Policy saved for sensitive-pipeline");
+    expect(await ask(`mail ${email}`)).toBe(422);
+    const scoped = await admin.json<{ actions: Record<string, string> }>("GET", `/admin/api/sensitive/policy?scope=user&subject=${userId}`);
+    expect(scoped.actions).toEqual({ email: "block" });
+    expect((await admin.json<{ actions: Record<string, string> }>("GET", "/admin/api/sensitive/policy")).actions.email).toBeUndefined();
+
+    // One key of that user: only tightens.
+    await page.selectOption("#policy-key", { index: 1 });
+    const keyId = await page.locator("#policy-key").inputValue();
+    await expect.poll(() => page.locator("#policy-phone option").first().textContent()).toBe("as for the user");
+    await page.selectOption("#policy-phone", "block");
+    await page.click("#sensitive-policy-form button[type=submit]");
+    await textOnceContains(page, "#sensitive-policy-message", "Policy saved for key");
+    expect(await ask("call +44 20 7946 0958")).toBe(422);
+    expect((await admin.json<{ actions: Record<string, string> }>("GET", `/admin/api/sensitive/policy?scope=key&subject=${keyId}`)).actions).toEqual({ phone: "block" });
+
+    // Back to everyone: the global table again, with the defaults as its fallback.
+    await page.selectOption("#policy-user", "");
+    await expect.poll(() => page.locator("#policy-email option").first().textContent()).toMatch(/^default/);
+    expect(await page.locator("#policy-key").isDisabled()).toBe(true);
+    await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "user", subject: userId, actions: {} });
+    await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "key", subject: keyId, actions: {} });
+    // The by-day table names the categories found each day.
+    expect(await textOnceContains(page, "#sensitive-by-day tbody", "email")).toContain("payment_card");
+  });
+
   test("a dangerous pattern is refused with the reason; a safe one is listed", async () => {
     await page.fill("#pattern-name", "bad");
     await page.fill("#pattern-source", "(a+)+");
@@ -86,7 +128,7 @@ describe("sensitive data in the admin console", () => {
     await page.click('nav a[href="#audit"]');
     await page.fill("#audit-reason", "customer complaint 17");
     await page.click("#audit-filters button[type=submit]");
-    const row = page.locator("#audit-table tr.audit-row", { hasText: "/api/chat" }).first();
+    const row = page.locator("#audit-table tr.audit-row", { hasText: "/api/chat" }).filter({ hasNotText: "422" }).first(); // not a refusal (no text)
     await row.waitFor();
     await row.locator("button.audit-expand").click();
     const prompt = await textOnceContains(page, "#audit-table .audit-prompt", "EMAIL");
@@ -96,6 +138,38 @@ describe("sensitive data in the admin console", () => {
     const read = actions.find((a) => a.action === "audit.read");
     expect(JSON.stringify(read?.detail)).toContain("customer complaint 17");
     expect(unexpectedProblems(problems, [400, 422])).toEqual([]);
+  });
+
+  test("without a reason the console asks for one on every read; no answer, no read", async () => {
+    await page.fill("#audit-reason", "");
+    const before = (await admin.json<{ actions: { action: string }[] }>("GET", "/admin/api/audit/actions")).actions.filter((a) => a.action === "audit.read").length;
+    const asked: string[] = [];
+    const answerWith = (reply: string | null) =>
+      page.once("dialog", (dialog) => {
+        asked.push(dialog.message());
+        void (reply === null ? dialog.dismiss() : dialog.accept(reply));
+      });
+    const row = page.locator("#audit-table tr.audit-row", { hasText: "/api/chat" }).filter({ hasNotText: "422" }).first(); // not a refusal (no text)
+    const toggle = row.locator("button.audit-expand");
+    if ((await toggle.getAttribute("aria-expanded")) === "true") await toggle.click();
+    answerWith(null);
+    await toggle.click();
+    await textOnceContains(page, "#audit-table .audit-detail-row", "reason");
+    expect(await page.locator("#audit-table .audit-prompt").count()).toBe(0);
+    await toggle.click(); // closes the refused detail
+    answerWith("asked by the console 42");
+    await toggle.click();
+    expect(await textOnceContains(page, "#audit-table .audit-prompt", "EMAIL")).toMatch(/\[EMAIL:[0-9a-f]{8}\]/);
+    expect(asked).toHaveLength(2);
+    expect(asked[0]).toMatch(/Reason for reading/);
+    const reads = (await admin.json<{ actions: { action: string; detail: unknown }[] }>("GET", "/admin/api/audit/actions")).actions.filter((a) => a.action === "audit.read");
+    expect(reads.length).toBe(before + 1);
+    expect(reads.some((read) => JSON.stringify(read.detail).includes("asked by the console 42"))).toBe(true);
+    // The export link asks too, and a dismissed question downloads nothing.
+    answerWith(null);
+    await page.click("#export-all");
+    expect(asked).toHaveLength(3);
+    expect(await page.locator("#export-all").getAttribute("href")).not.toContain("reason=");
   });
 
   test("a person sees on /account who read their records and why", async () => {
@@ -144,6 +218,10 @@ describe("sensitive data in the admin console", () => {
     expect(await textOnceContains(page, "#guard-table tbody", "safe")).toContain("safe");
     const { verdicts } = await admin.json<{ verdicts: { label: string | null }[] }>("GET", "/admin/api/sensitive/guard/verdicts?disagreements=1");
     expect(verdicts[0]!.label).toBe("safe");
+    // All verdicts, not only the disagreements.
+    await page.uncheck("#guard-only-disagreements");
+    await textOnceContains(page, "#guard-caption", "Guard verdicts");
+    expect(await textOnceContains(page, "#guard-table tbody", "disagree")).toContain("unsafe (S1)");
     await screenshot(page, "admin-sensitive-guard");
   });
 });

@@ -105,6 +105,7 @@ describe("hostile text in the admin console", () => {
 
   test("the audit view shows hostile prompts and responses as text when every row is expanded", async () => {
     await page.selectOption("#audit-user", serviceId);
+    await page.fill("#audit-reason", "xss review");
     await page.click("#audit-filters button[type=submit]");
     await page.locator("#audit-table tr.audit-row").nth(3).waitFor();
     const toggles = page.locator("#audit-table button.audit-expand");

@@ -74,7 +74,7 @@ describe("gatehouse backends", () => {
     for (const run of [added, listed, fromStdin, removed]) expect(run.stdout + run.stderr).not.toContain(providerKey);
     // Nor in the gateway's log lines, or the audit export.
     expect(gatehouse.output()).not.toContain(providerKey);
-    expect(await (await admin.call("GET", "/admin/api/audit.csv")).text()).not.toContain(providerKey);
+    expect(await (await admin.call("GET", "/admin/api/audit.csv?reason=credential+check")).text()).not.toContain(providerKey);
     expect(await everythingOnDisk(gatehouse.dataDir)).not.toContain(providerKey);
   });
 

@@ -166,12 +166,15 @@ describe("audit and queue", () => {
     expect(verified.stdout).toMatch(/audit chain intact: \d+ records checked/);
 
     const whole = join(scratch, "all.csv");
-    expect((await cli(["audit", "export", "--out", whole, "--from", "2020-01-01"])).code).toBe(0);
+    const unexplained = await cli(["audit", "export", "--out", whole, "--from", "2020-01-01"]);
+    expect(unexplained.code).not.toBe(0);
+    expect(unexplained.stderr).toContain("--reason");
+    expect((await cli(["audit", "export", "--reason", "quarterly review", "--out", whole, "--from", "2020-01-01"])).code).toBe(0);
     const csv = await readFile(whole, "utf8");
     expect(csv.split("\n")[0]).toMatch(/request_id|requestId|time/i);
     expect(csv).toContain("cli-plain-user");
 
-    const mine = await cli(["audit", "export", "--user", "cli-plain-user"]);
+    const mine = await cli(["audit", "export", "--user", "cli-plain-user", "--reason", "subject access request"]);
     expect(mine.code).toBe(0);
     expect(mine.stdout).toContain("/api/chat");
     expect(mine.stdout).not.toMatch(/^.*carol.*$/m);

@@ -8,10 +8,12 @@ import { startSimulator } from "./helpers/simulator-process";
 
 /**
  * A whole run against `npm start` with planted personal data and secrets on
- * every inference dialect, streamed and not, with one category redacted
- * and the rest observed; admins read records and export CSV. Afterwards no
- * planted value is in any file under the data dir nor in the output, and no
- * client address is stored (GATEHOUSE_OMIT_CLIENT_ADDRESS=1).
+ * every inference dialect (the agents' /v1/messages and /v1/responses too),
+ * streamed and not, with one category redacted and the rest observed, plus
+ * requests a `block` policy refuses (their refusal records name the
+ * categories); admins read records and export CSV. Afterwards no planted
+ * value is in any file under the data dir nor in the output, and no client
+ * address is stored (GATEHOUSE_OMIT_CLIENT_ADDRESS=1).
  */
 
 const planted = {
@@ -39,6 +41,8 @@ describe("nothing sensitive is stored after a whole run", () => {
   let admin: AdminClient;
   const ids: string[] = [];
   const statuses: number[] = [];
+  const refused: { id: string; status: number }[] = [];
+  const cloudAnswers: string[] = [];
 
   beforeAll(async () => {
     simulator = await startSimulator();
@@ -47,12 +51,32 @@ describe("nothing sensitive is stored after a whole run", () => {
     const service = await admin.userWithKey("canary-pipeline", { limits: generous });
     await personWithPassword(admin, "canary-person", "canary-person-password-2026");
     await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "global", actions: { email: "redact" } });
-    const post = async (path: string, body: Record<string, unknown>, auth = true) => {
-      const response = await fetch(`${gatehouse.url}${path}`, {
+    // Toward a cloud model the secrets are redacted (the default) and the email too (global policy);
+    // the simulator echoes the placeholders and the client gets its values back, cut across chunks or not.
+    const cloudUser = await admin.userWithKey("canary-cloud", { limits: generous });
+    await admin.json("PATCH", `/admin/api/users/${cloudUser.userId}`, { allowCloudModels: true });
+    for (const [stream, charsPerChunk] of [[false, null], [true, null], [true, 4]] as const) {
+      await fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ charsPerChunk }) });
+      const response = await fetch(`${gatehouse.url}/v1/chat/completions`, {
         method: "POST",
-        headers: { "Content-Type": "application/json", ...(auth ? { Authorization: `Bearer ${service.secret}` } : {}) },
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${cloudUser.secret}` },
+        body: JSON.stringify({ model: "gpt-oss:120b-cloud", stream, messages: [{ role: "user", content: text }] }),
+      });
+      cloudAnswers.push(await response.text());
+      ids.push(response.headers.get("X-Request-Id")!);
+      statuses.push(response.status);
+    }
+    await fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ charsPerChunk: null }) });
+    const blocked = await admin.userWithKey("canary-blocked", { limits: generous });
+    await admin.json("PUT", "/admin/api/sensitive/policy", { scope: "user", subject: blocked.userId, actions: { iban: "block", payment_card: "block" } });
+    const send = (path: string, body: Record<string, unknown>, secret: string | null) =>
+      fetch(`${gatehouse.url}${path}`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...(secret ? { Authorization: `Bearer ${secret}` } : {}) },
         body: JSON.stringify(body),
       });
+    const post = async (path: string, body: Record<string, unknown>, auth = true) => {
+      const response = await send(path, body, auth ? service.secret : null);
       await response.arrayBuffer();
       statuses.push(response.status);
       ids.push(response.headers.get("X-Request-Id")!);
@@ -63,6 +87,11 @@ describe("nothing sensitive is stored after a whole run", () => {
       await post("/api/generate", { model, stream, prompt: text, system: text });
       await post("/v1/chat/completions", { model, stream, messages: [{ role: "user", content: [{ type: "text", text }] }] });
       await post("/v1/completions", { model, stream, prompt: text });
+      await post("/v1/messages", { model, stream, max_tokens: 400, system: text, messages: [{ role: "user", content: [{ type: "text", text }] }] });
+      await post("/v1/responses", { model, stream, instructions: text, input: text });
+      const refusal = await send("/v1/messages", { model, stream, max_tokens: 400, messages: [{ role: "user", content: text }] }, blocked.secret);
+      await refusal.arrayBuffer();
+      refused.push({ id: refusal.headers.get("X-Request-Id")!, status: refusal.status });
     }
     await post("/api/embed", { model, input: [text] });
     await post("/v1/embeddings", { model, input: text });
@@ -88,7 +117,27 @@ describe("nothing sensitive is stored after a whole run", () => {
 
   test("every request went through (observe and redact never refuse)", () => {
     expect(statuses.every((s) => s === 200), JSON.stringify(statuses)).toBe(true);
-    expect(ids.length).toBe(11);
+    expect(ids.length).toBe(18);
+  });
+
+  test("toward the cloud the model saw placeholders and the client got its values back", async () => {
+    const cloudBodies = JSON.stringify(simulator.state.requests.filter((r) => JSON.stringify(r.body).includes("-cloud")).map((r) => r.body));
+    for (const value of [planted.email, planted.jwt, planted.github, planted.aws]) expect(cloudBodies).not.toContain(value);
+    expect(cloudBodies).toMatch(/\[GITHUB_TOKEN:[0-9a-f]{8}\]/);
+    expect(cloudAnswers).toHaveLength(3);
+    for (const answer of cloudAnswers) {
+      for (const value of [planted.email, planted.jwt, planted.github, planted.aws]) expect(answer).toContain(value);
+      expect(answer).not.toMatch(/\[(?:EMAIL|JWT|GITHUB_TOKEN|AWS_KEY):[0-9a-f]{8}\]/);
+    }
+  });
+
+  test("a request the policy blocks is refused with 422 and sealed as a refusal naming the categories", async () => {
+    expect(refused.map((r) => r.status)).toEqual([422, 422]);
+    const { events } = await admin.json<{ events: { id: string; kind: string; code: string; blockedCategories: string[] | null }[] }>("GET", "/admin/api/audit?limit=100");
+    for (const { id } of refused) {
+      expect(events.find((e) => e.id === id)).toMatchObject({ kind: "refusal", code: "sensitive_data_blocked", blockedCategories: ["iban", "payment_card"] });
+    }
+    expect((await admin.json<{ ok: boolean }>("GET", "/admin/api/audit/verify")).ok).toBe(true);
   });
 
   test("the model saw redacted emails and observed values; the records hold placeholders and findings", async () => {

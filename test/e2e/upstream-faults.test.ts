@@ -41,7 +41,7 @@ describe("upstream faults", () => {
     let event: { outcome: string | null; status: number; finishedAt: number | null } | undefined;
     await expect
       .poll(async () => {
-        event = (await admin.json<{ event: typeof event }>("GET", `/admin/api/audit/${requestId}`)).event;
+        event = (await admin.json<{ event: typeof event }>("GET", `/admin/api/audit/${requestId}?reason=fault+test`)).event;
         return event?.finishedAt ?? null;
       }, { timeout: 10_000 })
       .not.toBeNull();

@@ -9,6 +9,7 @@ import { api } from "./api.js";
 import { byId, formatNumber, formatTime, h, replace, say } from "./dom.js";
 import { adminEvents, badge, cell, formatDuration, reportError } from "./admin-ui.js";
 import { allUsers } from "./admin-store.js";
+import { askReasonOnClick, readingReason } from "./read-reason.js";
 
 const columns = 8;
 /** @type {{ query: URLSearchParams, next: number | null }} */
@@ -28,6 +29,7 @@ export function initAudit() {
   byId("audit-verify").addEventListener("click", () => void verifyChain());
   adminEvents.addEventListener("users-changed", fillUserFilter);
   updateExportLink();
+  askReasonOnClick(byId("export-all"), "the audit trail (CSV)");
   void search();
 }
 
@@ -59,10 +61,6 @@ function readFilters() {
   return query;
 }
 
-/** Why the admin is reading captured text: sent with every read and export, sealed in the audit chain with it. */
-function readingReason() {
-  return /** @type {HTMLInputElement} */ (byId("audit-reason")).value.trim().slice(0, 500);
-}
 
 /** The all-users export follows the chosen time range (user/model/outcome do not narrow an export). */
 function updateExportLink() {
@@ -72,8 +70,6 @@ function updateExportLink() {
     const value = filters.get(name);
     if (value !== null) range.set(name, value);
   }
-  const reason = readingReason();
-  if (reason) range.set("reason", reason);
   const suffix = range.toString();
   byId("export-all").setAttribute("href", `/admin/api/audit.csv${suffix ? `?${suffix}` : ""}`);
 }
@@ -146,9 +142,16 @@ async function toggleDetails(row, toggle, id, detailsId) {
   row.after(h("tr", { id: detailsId, class: "audit-detail-row" }, h("td", { colspan: columns }, content)));
   toggle.setAttribute("aria-expanded", "true");
   toggle.textContent = "Hide";
+  // The gateway refuses a read without a reason: ask (the field, else a prompt) before reading.
+  const reason = readingReason("this record's prompt and answer");
+  if (reason === null) {
+    const status = h("p", { class: "status", role: "alert" });
+    replace(content, status);
+    say(status, "Not read: a reason is needed to read a record's prompt and answer (fill in \"Reason for reading\", or answer the question).", "error");
+    return;
+  }
   try {
-    const reason = readingReason();
-    const { event } = await api("GET", `/admin/api/audit/${encodeURIComponent(id)}${reason ? `?reason=${encodeURIComponent(reason)}` : ""}`);
+    const { event } = await api("GET", `/admin/api/audit/${encodeURIComponent(id)}?reason=${encodeURIComponent(reason)}`);
     replace(content, ...detailView(event));
   } catch (error) {
     const status = h("p", { class: "status", role: "alert" });

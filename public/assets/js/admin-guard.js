@@ -9,6 +9,7 @@ import { api } from "./api.js";
 import { byId, formatTime, h, say } from "./dom.js";
 import { cell, fillBody, reportError } from "./admin-ui.js";
 import { usernameOf } from "./admin-store.js";
+import { askReasonOnClick } from "./read-reason.js";
 
 export function initGuard() {
   byId("guard-settings-form").addEventListener("submit", (event) => {
@@ -16,6 +17,8 @@ export function initGuard() {
     void saveSettings();
   });
   byId("guard-refresh").addEventListener("click", () => void loadVerdicts());
+  byId("guard-only-disagreements").addEventListener("change", () => void loadVerdicts());
+  askReasonOnClick(byId("guard-export"), "the labelled prompts and answers");
   void loadSettings();
   void loadVerdicts();
 }
@@ -44,18 +47,21 @@ async function saveSettings() {
 
 async function loadVerdicts() {
   try {
-    /** @type {{ verdicts: { requestId: string, at: number, userId: string|null, model: string, verdict: string, categories: string|null, regexFlagged: boolean, label: string|null }[] }} */
-    const { verdicts } = await api("GET", "/admin/api/sensitive/guard/verdicts?disagreements=1");
+    /** @type {{ verdicts: { requestId: string, at: number, userId: string|null, model: string, verdict: string, categories: string|null, regexFlagged: boolean, disagreement: boolean, label: string|null }[] }} */
+    // Every verdict, or only those where the guard and the detectors disagree (the ones worth labelling).
+    const only = /** @type {HTMLInputElement} */ (byId("guard-only-disagreements")).checked;
+    const { verdicts } = await api("GET", `/admin/api/sensitive/guard/verdicts${only ? "?disagreements=1" : ""}`);
+    byId("guard-caption").textContent = only ? "Disagreements" : "Guard verdicts";
     const rows = verdicts.map((v) =>
-      h("tr", { "data-request-id": v.requestId },
+      h("tr", { "data-request-id": v.requestId, class: v.disagreement ? "disagreement" : undefined },
         cell(formatTime(new Date(v.at).toISOString())), cell(v.userId ? (usernameOf(v.userId) ?? v.userId) : "—"), cell(v.requestId, "wrap"),
-        cell(`${v.verdict}${v.categories ? ` (${v.categories})` : ""}`), cell(v.regexFlagged ? "flagged" : "nothing"), cell(v.label ?? "—"),
+        cell(`${v.verdict}${v.categories ? ` (${v.categories})` : ""}`), cell(`${v.regexFlagged ? "flagged" : "nothing"}${v.disagreement ? " — disagree" : ""}`), cell(v.label ?? "—"),
         h("td", {},
           h("button", { type: "button", class: "secondary small", onclick: () => void label(v.requestId, "safe") }, "Safe"),
           " ",
           h("button", { type: "button", class: "secondary small", onclick: () => void label(v.requestId, "unsafe") }, "Unsafe"))),
     );
-    fillBody(/** @type {HTMLElement} */ (byId("guard-table").querySelector("tbody")), rows, 7, "No disagreements to label.");
+    fillBody(/** @type {HTMLElement} */ (byId("guard-table").querySelector("tbody")), rows, 7, only ? "No disagreements to label." : "No verdicts yet.");
   } catch (error) {
     reportError(byId("guard-message"), "Loading the verdicts", error);
   }

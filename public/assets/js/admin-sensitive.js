@@ -2,32 +2,27 @@
 /**
  * #sensitive: sensitive data. Findings by category, user, model and day
  * (GET /admin/api/sensitive/findings: categories and keyed fingerprints,
- * never values), the global policy per category (PUT
- * /admin/api/sensitive/policy) and admin-defined patterns
+ * never values), the policies (admin-sensitive-policy.js) and admin-defined patterns
  * (/admin/api/sensitive/patterns). Every value on screen is text, never markup.
  */
 import { api } from "./api.js";
-import { byId, formatNumber, h, replace, say } from "./dom.js";
+import { byId, formatNumber, h, say } from "./dom.js";
 import { adminEvents, cell, fillBody, reportError } from "./admin-ui.js";
 import { usernameOf } from "./admin-store.js";
 import { initGuard } from "./admin-guard.js";
+import { initSensitivePolicy } from "./admin-sensitive-policy.js";
 
 const dayMs = 24 * 3600 * 1000;
-const actions = ["observe", "redact", "block"];
 
 export function initSensitive() {
   byId("sensitive-range").addEventListener("change", () => void loadFindings());
-  byId("sensitive-policy-form").addEventListener("submit", (event) => {
-    event.preventDefault();
-    void savePolicy();
-  });
   byId("sensitive-pattern-form").addEventListener("submit", (event) => {
     event.preventDefault();
     void addPattern();
   });
   adminEvents.addEventListener("users-changed", () => void loadFindings()); // usernames arrive after the first load
   void loadFindings();
-  void loadPolicy();
+  initSensitivePolicy();
   void loadPatterns();
   initGuard();
 }
@@ -44,7 +39,7 @@ async function loadFindings() {
     fillGrouped("sensitive-by-category", totals, (t) => t.category, (t) => t.action);
     fillGrouped("sensitive-by-user", totals, (t) => (t.userId ? (usernameOf(t.userId) ?? t.userId) : "—"));
     fillGrouped("sensitive-by-model", totals, (t) => t.model ?? "—");
-    fillGrouped("sensitive-by-day", totals, (t) => t.day);
+    fillGrouped("sensitive-by-day", totals, (t) => t.day, (t) => t.category); // which categories, day by day
     say(status, "");
   } catch (error) {
     reportError(status, "Loading the findings", error);
@@ -74,42 +69,6 @@ function fillGrouped(tableId, totals, keyOf, noteOf) {
     h("tr", {}, cell(key, "wrap"), noteOf ? cell([...g.notes].sort().join(", ")) : null, cell(formatNumber(g.findings), "num"), cell(formatNumber(g.requests), "num")),
   );
   fillBody(/** @type {HTMLElement} */ (byId(tableId).querySelector("tbody")), rows, noteOf ? 4 : 3, "Nothing found in this range.");
-}
-
-/** @type {{ personal: string[], secret: string[] }} */
-let categories = { personal: [], secret: [] };
-
-async function loadPolicy() {
-  const status = byId("sensitive-policy-message");
-  try {
-    /** @type {{ actions: Record<string,string>, categories: { personal: string[], secret: string[] }, defaults: { local: Record<string,string>, cloud: Record<string,string> } }} */
-    const policy = await api("GET", "/admin/api/sensitive/policy");
-    categories = policy.categories;
-    const rows = [...categories.personal, ...categories.secret].map((category) => {
-      const select = h("select", { name: category, id: `policy-${category}`, "aria-label": `Policy for ${category}` },
-        h("option", { value: "" }, `default (local: ${policy.defaults.local[category]}, cloud: ${policy.defaults.cloud[category]})`),
-        ...actions.map((action) => h("option", { value: action, selected: policy.actions[category] === action }, action)));
-      return h("tr", {}, cell(category), cell(categories.secret.includes(category) ? "secret" : "personal"), h("td", {}, select));
-    });
-    replace(/** @type {HTMLElement} */ (byId("sensitive-policy-table").querySelector("tbody")), ...rows);
-  } catch (error) {
-    reportError(status, "Loading the policy", error);
-  }
-}
-
-async function savePolicy() {
-  const status = byId("sensitive-policy-message");
-  /** @type {Record<string,string>} */
-  const chosen = {};
-  for (const select of byId("sensitive-policy-table").querySelectorAll("select")) {
-    if (select.value) chosen[select.name] = select.value;
-  }
-  try {
-    await api("PUT", "/admin/api/sensitive/policy", { scope: "global", actions: chosen });
-    say(status, "Policy saved.", "success");
-  } catch (error) {
-    reportError(status, "Saving the policy", error);
-  }
 }
 
 async function loadPatterns() {

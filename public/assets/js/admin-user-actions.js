@@ -8,6 +8,7 @@
 import { ApiError, api } from "./api.js";
 import { h, replace, say } from "./dom.js";
 import { reportError, showSecret } from "./admin-ui.js";
+import { askReasonOnClick } from "./read-reason.js";
 
 /** @typedef {import("./admin-store.js").AdminUser} AdminUser */
 
@@ -85,7 +86,9 @@ export function deletePanel(user, callbacks) {
       confirm.removeAttribute("disabled");
       if (error instanceof ApiError && error.code === "export_required") {
         say(alert, `Not deleted: ${error.message}`, "error");
-        replace(remedy, h("a", { class: "button secondary export-before-delete", href: exportPath(user), download: "" }, `Export the audit trail of ${user.username} (CSV)`), h("span", { class: "small muted" }, "then delete again."));
+        const exportLink = h("a", { class: "button secondary export-before-delete", href: exportPath(user), download: "" }, `Export the audit trail of ${user.username} (CSV)`);
+        askReasonOnClick(exportLink, `the audit trail of ${user.username}`);
+        replace(remedy, exportLink, h("span", { class: "small muted" }, "then delete again."));
         remedy.hidden = false;
       } else {
         reportError(alert, `Deleting ${user.username}`, error);

@@ -10,6 +10,7 @@ import { allUsers, reloadUsers, session } from "./admin-store.js";
 import { limitsEditor } from "./admin-limits.js";
 import { keysPanel } from "./admin-keys.js";
 import { deletePanel, exportPath, patchUser, resetPasswordPanel } from "./admin-user-actions.js";
+import { askReasonOnClick } from "./read-reason.js";
 
 /** @typedef {import("./admin-store.js").AdminUser} AdminUser */
 
@@ -84,7 +85,9 @@ function rowActions(user) {
   actions.push(button("Limits", { ...label("Limits of"), "aria-expanded": "false", class: "small secondary limits-button" }, (b) => togglePanel(user, b, "limits")));
   if (user.role !== "service") actions.push(button("Reset password", label("Reset password of"), (b) => togglePanel(user, b, "reset")));
   actions.push(button(user.role === "service" ? "New key" : "Keys", { ...label("Keys of"), "aria-expanded": "false" }, (b) => togglePanel(user, b, "keys")));
-  actions.push(h("a", { class: "button small secondary", href: exportPath(user), download: "", "aria-label": `Export the audit trail of ${user.username} as CSV` }, "Export CSV"));
+  const exportLink = h("a", { class: "button small secondary", href: exportPath(user), download: "", "aria-label": `Export the audit trail of ${user.username} as CSV` }, "Export CSV");
+  askReasonOnClick(exportLink, `the audit trail of ${user.username}`);
+  actions.push(exportLink);
   if (user.id !== session.userId) actions.push(button("Delete", { ...label("Delete"), class: "small danger secondary" }, (b) => togglePanel(user, b, "delete")));
   return actions;
 }

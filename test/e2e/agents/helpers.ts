@@ -40,7 +40,7 @@ export async function agentAccounts(admin: AdminClient, prefix: string): Promise
 export async function finishedEvent(admin: AdminClient, requestId: string, timeoutMs = 15_000): Promise<AuditEvent> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const response = await admin.call("GET", `/admin/api/audit/${encodeURIComponent(requestId)}`);
+    const response = await admin.call("GET", `/admin/api/audit/${encodeURIComponent(requestId)}?reason=agent+test`);
     if (response.ok) {
       const { event } = (await response.json()) as { event: AuditEvent };
       if (event.finishedAt !== null) return event;

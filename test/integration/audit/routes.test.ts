@@ -74,7 +74,7 @@ describe("CSV export", () => {
     const { user, secret } = await person();
     const tricky = ['=HYPERLINK("http://evil.example","click")', "+1, -2 and @sum", 'a "quoted", multi\r\nline\nprompt', "\tTAB"];
     for (const content of tricky) await ask(secret, content);
-    const response = await asKey(admin, "GET", `/admin/api/users/${user.id}/audit.csv`);
+    const response = await asKey(admin, "GET", `/admin/api/users/${user.id}/audit.csv?reason=test`);
     expect(response.headers.get("content-type")).toMatch(/^text\/csv; charset=utf-8/);
     const rows = parseCsv(await response.text());
     const header = rows[0]!;
@@ -102,7 +102,7 @@ describe("time ranges", () => {
     await ask(secret, "late");
     const listed = await (await asKey(admin, "GET", `/admin/api/audit?user=${user.id}&from=${from}&to=${new Date(to).toISOString()}`)).json<{ events: { id: string }[] }>();
     expect(listed.events.map((e) => e.id)).toEqual([inside]);
-    const rows = parseCsv(await (await asKey(admin, "GET", `/admin/api/audit.csv?from=${from}&to=${to}`)).text());
+    const rows = parseCsv(await (await asKey(admin, "GET", `/admin/api/audit.csv?from=${from}&to=${to}&reason=test`)).text());
     const ids = rows.slice(1).map((row) => row[1]);
     expect(ids).toContain(inside);
     expect(ids).not.toContain(before);
@@ -119,12 +119,12 @@ describe("export before delete", () => {
     expect(refused.status).toBe(409);
     expect((await refused.json<{ error: { code: string } }>()).error.code).toBe("export_required");
 
-    await (await asKey(admin, "GET", `/admin/api/users/${user.id}/audit.csv`)).text();
+    await (await asKey(admin, "GET", `/admin/api/users/${user.id}/audit.csv?reason=test`)).text();
     const later = await ask(secret, "one more after the export");
     expect((await asKey(admin, "DELETE", `/admin/api/users/${user.id}`)).status).toBe(409);
     expect((await contentOf(env.DB, [later])).size).toBe(1);
 
-    await (await asKey(admin, "GET", `/admin/api/users/${user.id}/audit.csv`)).text();
+    await (await asKey(admin, "GET", `/admin/api/users/${user.id}/audit.csv?reason=test`)).text();
     expect((await asKey(admin, "DELETE", `/admin/api/users/${user.id}`)).status).toBe(204);
     expect((await contentOf(env.DB, [id, later])).size).toBe(0);
     expect(await rowOf(id)).toMatchObject({ user_id: user.id, outcome: "ok" });

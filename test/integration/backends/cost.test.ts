@@ -56,7 +56,7 @@ describe("cost per request, user and model", () => {
     const free = await recorded({ userId: ann.id, model: "m:1", startedAt: base + 120_000 }, { promptTokens: 7, completionTokens: 3 });
     await routed(priced.id, { backend: "cloud-x", servedModel: "gpt-x", failover: '["box-a","box-b"]', costMicros: 1_234_567 });
     await routed(free.id, { backend: "box-a", servedModel: "llama3.2:latest", failover: null, costMicros: null });
-    const response = await getJson(admin.secret, `/admin/api/audit.csv?from=${iso(base)}&to=${iso(base + hour)}`);
+    const response = await getJson(admin.secret, `/admin/api/audit.csv?from=${iso(base)}&to=${iso(base + hour)}&reason=cost+check`);
     expect(response.status).toBe(200);
     const [header, ...rows] = parseCsv(await response.text());
     const column = (name: string) => header!.indexOf(name);

@@ -106,7 +106,7 @@ describe("the credential never comes back", () => {
     await call("PATCH", `/admin/api/backends/${created.id}`, { credential: `${second}\n` }); // refused: not echoed
     await call("POST", "/admin/api/backends", backendBody({ name: created.name, credential: second })); // 409: not echoed
     await call("GET", "/admin/api/audit/actions?limit=100");
-    await call("GET", "/admin/api/audit.csv");
+    await call("GET", "/admin/api/audit.csv?reason=credential+check");
     await call("DELETE", `/admin/api/backends/${created.id}`);
     const everything = [...responses, ...printed, await everythingInD1()].join("\n");
     for (const secret of [first, second]) expect(everything).not.toContain(secret);

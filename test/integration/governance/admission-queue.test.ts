@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
+import { untilWaiting } from "./queue-waiting";
 import type { AdmissionQueue, EnterResult } from "../../../src/governance/admission-queue";
 
 // The test config sets GATEHOUSE_MAX_INFLIGHT=2, GATEHOUSE_MAX_QUEUE=16, GATEHOUSE_QUEUE_TIMEOUT=4.
@@ -14,15 +15,6 @@ function enterTracked(stub: Stub, req: ReturnType<typeof request>, order: string
     if (result.ok) order.push(`${req.userId}:${req.leaseId.slice(0, 4)}`);
     return result;
   });
-}
-
-/** Polls until the queue shows `waiting` requests waiting (no fixed sleeps). */
-async function untilWaiting(stub: Stub, waiting: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
-    if ((await stub.snapshot()).waiting === waiting) return;
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  throw new Error(`never saw ${waiting} waiting`);
 }
 
 describe("AdmissionQueue (happy)", () => {

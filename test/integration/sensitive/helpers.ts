@@ -2,6 +2,8 @@ import { env } from "cloudflare:test";
 import { contentOf, type EventText } from "../../../src/db/audit-content";
 import { openTexts } from "../../../src/sensitive/erasure";
 import { rowOf } from "../audit/helpers";
+import { simulatorLog } from "../helpers/simulator";
+import { seedKey, seedUser } from "../identity/helpers";
 
 /** Planted values: one per category family, checked for everywhere the gateway stores things. */
 export const planted = {
@@ -53,3 +55,12 @@ export async function readableContentOf(ids: string[]): Promise<Map<string, Even
   await openTexts(env.DB, env.SESSION_SECRET, events, texts);
   return texts;
 }
+
+/** A user with one key. */
+export async function userWithKey() {
+  const user = await seedUser();
+  return { user, key: await seedKey(user.id) };
+}
+
+/** Every body the simulator was sent, as one string to search. */
+export const forwardedBodies = async () => JSON.stringify((await simulatorLog()).requests.map((r) => r.body));

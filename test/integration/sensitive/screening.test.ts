@@ -6,7 +6,7 @@ import { resetSimulator, simulatorLog } from "../helpers/simulator";
 import { seedKey, seedUser } from "../identity/helpers";
 import { verifyNow } from "../audit/helpers";
 import { errorOf } from "../../helpers/error-shape";
-import { clearPolicies, everyCell, planted, plantedForms, plantedText, readableContentOf, setPolicy, settled } from "./helpers";
+import { clearPolicies, everyCell, forwardedBodies, planted, plantedForms, plantedText, readableContentOf, setPolicy, settled, userWithKey } from "./helpers";
 
 /**
  * Sensitive data through the real pipeline, on every dialect, streamed and
@@ -35,12 +35,6 @@ const dialects: Dialect[] = [
   { name: "openai completions", path: "/v1/completions", openai: true, body: (t, stream) => ({ model: "llama3.2:latest", stream, prompt: t }) },
 ];
 
-async function userWithKey() {
-  const user = await seedUser();
-  return { user, key: await seedKey(user.id) };
-}
-
-const forwardedBodies = async () => JSON.stringify((await simulatorLog()).requests.map((r) => r.body));
 
 describe.each(dialects)("$name", (dialect) => {
   test.each([false, true])("observe (default): the model sees the text, the record holds placeholders (stream %s)", async (stream) => {

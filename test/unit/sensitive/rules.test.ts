@@ -117,7 +117,7 @@ describe("speed", () => {
     const p = (list: number[], q: number) => list[Math.min(list.length - 1, Math.floor(list.length * q))]!.toFixed(2);
     console.info(`scan 32k chars, CPU ms per scan (batches of 10): plain p50 ${p(ascii, 0.5)} max ${p(ascii, 1)}; accented p50 ${p(accented, 0.5)}; card-like digits p50 ${p(digits, 0.5)}`);
     expect(ascii[Math.floor(ascii.length / 2)]!).toBeLessThan(2);
-    expect(accented[Math.floor(accented.length / 2)]!).toBeLessThan(4);
+    expect(accented[Math.floor(accented.length / 2)]!).toBeLessThan(2); // accented text folds to itself: no copy, no offset maps (normalize.ts)
     expect(digits[Math.floor(digits.length / 2)]!).toBeLessThan(4);
   });
 });

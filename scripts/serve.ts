@@ -53,7 +53,8 @@ async function stop(signal: string): Promise<void> {
   }
   // The chain's final head, once nothing writes any more (scripts/lib/shutdown-checkpoint.ts).
   // Loaded only now: the checkpoint reader (drizzle, the chain code) has no business in the parent while it serves.
-  if (dataDir) await import("./lib/shutdown-checkpoint").then(({ logShutdownCheckpoint }) => logShutdownCheckpoint(dataDir)).catch((error: unknown) => log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) }));
+  const finalDataDir = dataDir;
+  if (finalDataDir) await import("./lib/shutdown-checkpoint").then(({ logShutdownCheckpoint }) => logShutdownCheckpoint(finalDataDir)).catch((error: unknown) => log("error", "no shutdown checkpoint", { error: error instanceof Error ? error.message : String(error) }));
   if (runtimeDir) await rm(runtimeDir, { recursive: true, force: true });
   const durationMs = Date.now() - started;
   log("info", `stopped in ${durationMs} ms`, { durationMs });

@@ -30,7 +30,8 @@ export async function dispatch(c: Context<AppEnv>, route: Pick<RouteSpec, "metho
   for (;;) {
     c.set("served", { backend, model: routing.model, tried: [...tried] });
     // Ollama speaks every route as Gatehouse forwards it; other kinds get the route translated (or a 400 naming the kind).
-    const exchange = backend.kind === "ollama" ? null : exchangeFor(route, backend.kind, call.body);
+    const facts = { model: routing.model ?? undefined, maxTokens: c.var.outputLimit };
+    const exchange = backend.kind === "ollama" ? null : exchangeFor(route, backend.kind, call.body, facts);
     const request: UpstreamCall = exchange ? { ...exchange.request, signal: call.signal } : call;
     let upstream: Response;
     try {

@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
-import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeEach, describe, expect, inject, test } from "vitest";
 import { errorOf } from "../../helpers/error-shape";
+import { simulatorApiKey } from "../setup/ollama-simulator";
 import { everyAuditCell } from "../audit/helpers";
 import { gateway, postJson } from "../helpers/gateway";
 import { seedKey, seedUser } from "../identity/helpers";
@@ -129,6 +130,20 @@ describe("data boundaries are permissions", () => {
       expect(dump, name).not.toContain(providerKey);
     }
     expect(await everyAuditCell()).not.toContain(providerKey);
+  });
+});
+
+describe("every client dialect to every backend, through routing", () => {
+  test("Ollama's /api/chat reaches an OpenAI-compatible engine (no /api/* routes) with its key, and answers in Ollama's shape", async () => {
+    await addBackend({ name: "vllm", kind: "openai", url: `http://127.0.0.1:${inject("openaiSimPort")}/v1`, credential: simulatorApiKey, priority: 10, models: ["llama3.2:latest"] });
+    const { key } = await caller(null);
+    const response = await postJson("/api/chat", { model: "llama3.2:latest", messages: [{ role: "user", content: "hello engine" }], stream: false }, bearer(key.secret));
+    expect(response.status).toBe(200);
+    const answer = await response.json<{ message: { content: string }; done: boolean }>();
+    expect(answer.message.content).toContain("hello engine");
+    expect(answer.done).toBe(true);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "vllm", served_model: "llama3.2:latest" });
   });
 });
 

@@ -8,6 +8,7 @@ import { isRemoteModel } from "../inference/engine-facts";
 import { reviseForwardedBody } from "../inference/inspect";
 import { isCloudModel } from "../inference/model-policy";
 import type { RouteSpec } from "../inference/route-table";
+import { exchangeFor } from "../translate/exchange";
 import { runtimeCatalog, type RuntimeBackend } from "./catalog";
 import { servesModel } from "./discovery";
 import { outboundOf } from "./outbound";
@@ -37,6 +38,7 @@ export function routeRequest(route: RouteSpec): MiddlewareHandler<AppEnv> {
       routing = await routeModel({ catalog, model, boundaries: boundariesOf(principal), pinned: pinnedOf(principal), serves });
       routing = await withoutRemoteLocal(c, routing);
       if (routing.model !== null && routing.model !== model) renameModel(c, route, routing.model);
+      routing = servableOnly(routing, route, c.var.upstreamBody?.bytes);
     }
     c.set("routing", routing);
     if (routing.cloudBound && route.group === "inference" && principal) await assertWithinBudget(c.env.DB, principal);
@@ -60,6 +62,27 @@ async function withoutRemoteLocal(c: Context<AppEnv>, routing: Routed): Promise<
   if (others.length > 0) return { ...routing, candidates: others };
   if (remote === "unknown") throw new GatehouseError("upstream_unavailable", { retryAfter: 5, message: "The model server could not say whether this model runs on it." });
   throw remoteRefusal(model);
+}
+
+/**
+ * Candidates whose kind can serve this request at all (embeddings on an Anthropic backend cannot):
+ * a failover must never turn an engine's 5xx into a 400 from the next candidate's kind. With none
+ * left, the first candidate's refusal (a 400 naming its kind) is the answer.
+ */
+function servableOnly(routing: Routed, route: RouteSpec, body: Uint8Array | undefined): Routed {
+  if (routing.candidates.every((backend) => backend.kind === "ollama")) return routing;
+  let refusal: unknown = null;
+  const able = routing.candidates.filter((backend) => {
+    try {
+      exchangeFor(route, backend.kind, body, { model: routing.model ?? undefined });
+      return true;
+    } catch (error) {
+      refusal ??= error;
+      return false;
+    }
+  });
+  if (able.length === 0) throw refusal;
+  return able.length === routing.candidates.length ? routing : { ...routing, candidates: able };
 }
 
 /** The backend gets the model's own name: the forwarded body's model field (any spelling) without the prefix. */

@@ -1,4 +1,4 @@
-import { afterAll, beforeEach, describe, expect, test } from "vitest";
+import { afterAll, beforeEach, describe, expect, inject, test } from "vitest";
 import { gateway, ndjson, postJson } from "../helpers/gateway";
 import { seedKey, seedUser } from "../identity/helpers";
 import { env } from "cloudflare:test";
@@ -47,6 +47,26 @@ describe("priority and failover between two boxes", () => {
     expect(await chats(local())).toHaveLength(1);
     const row = await finishedRecord(response.headers.get("x-request-id")!);
     expect(row).toMatchObject({ backend: "local", failover: '["box2"]', outcome: "ok" });
+  });
+
+  test("a failover never lands on a backend whose kind cannot serve the route: embeddings skip an Anthropic candidate", async () => {
+    await addBackend({ name: "box2", url: `http://${secondBox()}`, priority: 10, models: ["llama3.2:latest"] });
+    await addBackend({ name: "claude", kind: "anthropic", url: `http://127.0.0.1:${inject("anthropicSimPort")}`, credential: "sk-ant-test", priority: 5, models: ["llama3.2:latest"] });
+    await box().configure({ status: 500 });
+    const { key } = await caller();
+    const response = await postJson("/api/embed", { model: "llama3.2:latest", input: "hello" }, bearer(key.secret));
+    // Without the kind check the 5xx would fail over to the Anthropic backend and come back as its 400.
+    expect(response.status).toBe(200);
+    const row = await finishedRecord(response.headers.get("x-request-id")!);
+    expect(row).toMatchObject({ backend: "local", failover: '["box2"]', outcome: "ok" });
+  });
+
+  test("a route no candidate's kind can serve is a 400 naming the kind, and nothing is sent", async () => {
+    await addBackend({ name: "claude", kind: "anthropic", url: `http://127.0.0.1:${inject("anthropicSimPort")}`, credential: "sk-ant-test", priority: 5, models: ["claude-only"] });
+    const { key } = await caller();
+    const response = await postJson("/api/embed", { model: "claude/claude-only", input: "hello" }, bearer(key.secret));
+    expect(response.status).toBe(400);
+    expect(await response.text()).toContain('kind \\"anthropic\\"');
   });
 
   test("a box that cannot be reached: the next candidate answers", async () => {

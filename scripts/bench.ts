@@ -20,6 +20,7 @@ import { throughput } from "./bench/load";
 import { serviceProcesses } from "./bench/process-cpu";
 import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
+import { routingStepBench } from "./bench/routing-step";
 import { sensitiveScanBench } from "./bench/sensitive-scan";
 import { syscallsPerRequest } from "./bench/syscalls";
 
@@ -66,6 +67,8 @@ async function main(): Promise<void> {
     progress("service memory at rest", results.serviceMemory);
     results.sensitiveScan32k = sensitiveScanBench(); // the detectors on a 32k-character prompt (budget: p99 ≤ 2 ms)
     progress("sensitive-data scan, 32k characters", results.sensitiveScan32k);
+    results.routingStep = await routingStepBench(); // what routing adds per request (budget: ≤ 0.2 ms), no catalog and three backends
+    progress("routing step, per request", results.routingStep);
 
     // Warm every path (JIT, connections, the user's Durable Object).
     for (const side of Object.values(sides)) await sequentialClients(side.target, "/api/chat", chat, 8, 50);

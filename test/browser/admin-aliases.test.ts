@@ -1,11 +1,9 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
-import { AdminClient } from "../e2e/helpers/accounts";
-import type { GatehouseProcess } from "../e2e/helpers/gatehouse-process";
-import { startStack, stopStack } from "../e2e/helpers/stack";
-import { failedResponses, signInAsAdmin, textOnceContains } from "./helpers/admin-console";
-import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./helpers/browser";
+import type { AdminClient } from "../e2e/helpers/accounts";
+import { textOnceContains } from "./helpers/admin-console";
+import { closeAdminSession, openAdminSession, type AdminSession } from "./helpers/admin-session";
+import { screenshot, unexpectedProblems } from "./helpers/browser";
 
 /**
  * The console's model aliases: an admin adds, reorders and removes them in
@@ -13,9 +11,7 @@ import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./hel
  * served by the target (and refused once the alias is gone).
  */
 describe("admin console: model aliases", () => {
-  let simulator: OllamaSimulator | undefined;
-  let gatehouse: GatehouseProcess | undefined;
-  let browser: Browser;
+  let session: AdminSession | undefined;
   let base: string;
   let admin: AdminClient;
   let page: Page;
@@ -24,20 +20,11 @@ describe("admin console: model aliases", () => {
   let secret: string;
 
   beforeAll(async () => {
-    ({ simulator, gatehouse } = await startStack());
-    base = gatehouse.url;
-    admin = await AdminClient.signIn(base);
+    session = await openAdminSession({ width: 1366, height: 800 });
+    ({ base, admin, page, problems, failed } = session);
     secret = (await admin.userWithKey("alias-agent", { limits: { rpm: 1000, burst: 1000, concurrency: 10, dailyTokens: null, monthlyTokens: null, models: null } })).secret;
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 800 } })).newPage();
-    problems = watchPage(page).problems;
-    failed = failedResponses(page);
-    await signInAsAdmin(page, base);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stopStack(simulator, gatehouse);
-  }, 60_000);
+  afterAll(() => closeAdminSession(session), 60_000);
 
   const claude = () =>
     fetch(`${base}/v1/messages`, {

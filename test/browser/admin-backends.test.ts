@@ -1,11 +1,9 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { OllamaSimulator } from "../fixtures/ollama-sim/server";
-import { AdminClient } from "../e2e/helpers/accounts";
-import type { GatehouseProcess } from "../e2e/helpers/gatehouse-process";
-import { startStack, stopStack } from "../e2e/helpers/stack";
-import { failedResponses, openAdmin, signInAsAdmin, textOnceContains, userRow } from "./helpers/admin-console";
-import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./helpers/browser";
+import type { AdminClient } from "../e2e/helpers/accounts";
+import { openAdmin, textOnceContains, userRow } from "./helpers/admin-console";
+import { closeAdminSession, openAdminSession, type AdminSession } from "./helpers/admin-session";
+import { screenshot, unexpectedProblems } from "./helpers/browser";
 
 /**
  * The console's Backends section in Chromium: an admin adds a backend with a
@@ -15,9 +13,7 @@ import { launchChromium, screenshot, unexpectedProblems, watchPage } from "./hel
  * it was sent.
  */
 describe("admin console: backends", () => {
-  let simulator: OllamaSimulator | undefined;
-  let gatehouse: GatehouseProcess | undefined;
-  let browser: Browser;
+  let session: AdminSession | undefined;
   let base: string;
   let admin: AdminClient;
   let page: Page;
@@ -26,19 +22,10 @@ describe("admin console: backends", () => {
   const credential = `sk-browser-${crypto.randomUUID()}`;
 
   beforeAll(async () => {
-    ({ simulator, gatehouse } = await startStack());
-    base = gatehouse.url;
-    admin = await AdminClient.signIn(base);
-    browser = await launchChromium();
-    page = await (await browser.newContext({ viewport: { width: 1366, height: 900 } })).newPage();
-    problems = watchPage(page).problems;
-    failed = failedResponses(page);
-    await signInAsAdmin(page, base);
+    session = await openAdminSession();
+    ({ base, admin, page, problems, failed } = session);
   }, 120_000);
-  afterAll(async () => {
-    await browser?.close();
-    await stopStack(simulator, gatehouse);
-  }, 60_000);
+  afterAll(() => closeAdminSession(session), 60_000);
 
   const row = (name: string) => page.locator(`#backends-table tr[data-backend="${name}"]`);
   const stored = async (name: string) =>

@@ -189,11 +189,19 @@ describe("a crash is recovered by the service itself", () => {
     await expect.poll(async () => (await fetch(`${gatehouse.url}/health`).catch(() => null))?.status, { timeout: 30_000, interval: 100 }).toBe(200);
     expect(gatehouse.output()).toMatch(/workerd exited unexpectedly \(SIGKILL\); restarting it/);
     const after = await AdminClient.signIn(gatehouse.url);
+    let stillOpen: unknown[] = [];
     const open = async () => {
       const { events } = await after.json<{ events: { finishedAt: number | null; sealed: boolean; outcome: string | null }[] }>("GET", "/admin/api/audit?limit=500");
-      return events.filter((event) => event.finishedAt === null || !event.sealed).length;
+      stillOpen = events.filter((event) => event.finishedAt === null || !event.sealed);
+      return stillOpen.length;
     };
-    await expect.poll(open, { timeout: 60_000 - (Date.now() - killedAt), interval: 500 }).toBe(0);
+    // On failure, the message names the records left open (which step of the recovery missed them).
+    await expect
+      .poll(open, { timeout: 60_000 - (Date.now() - killedAt), interval: 500 })
+      .toBe(0)
+      .catch((error: Error) => {
+        throw new Error(`${error.message}; still open: ${JSON.stringify(stillOpen)}`);
+      });
     const { events } = await after.json<{ events: { outcome: string | null; endpoint: string }[] }>("GET", "/admin/api/audit?limit=500");
     expect(events.filter((event) => event.outcome === "interrupted").length).toBeGreaterThanOrEqual(1);
     expect(await after.json("GET", "/admin/api/audit/verify")).toMatchObject({ ok: true });

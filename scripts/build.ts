@@ -1,9 +1,8 @@
 /**
  * `npm run build`: a self-contained dist/ for the install under /opt.
  * - dist/worker.js: the worker bundle workerd runs (what `npm start` bundles in memory);
- * - dist/workerd/: the console's file server and the four Miniflare worker
- *   scripts that make D1 work on local disk (scripts/lib/runtime-files.ts),
- *   so the installed gateway needs no Miniflare;
+ * - dist/workerd/: the console's file server and D1's database object and
+ *   binding module (scripts/workerd/, loaded by scripts/lib/runtime-files.ts);
  * - dist/service.mjs: scripts/service.ts, the unit's prepare and ready steps;
  * - dist/serve.mjs: scripts/serve.ts (npm start's parent), for running the
  *   installed tree by hand where there is no systemd;
@@ -12,10 +11,9 @@
  * runtime dependency: it carries the binary). No tsx, no esbuild at runtime.
  */
 import { build } from "esbuild";
-import { copyFile, mkdir, rm } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { join } from "node:path";
-import { assetsWorkerBuildOptions, prebuiltAssetsWorkerPath, prebuiltWorkerPath, projectRoot, workerBuildOptions } from "./lib/bundle";
-import { miniflareWorkerScripts, miniflareWorkersDir } from "./lib/runtime-files";
+import { prebuiltWorkerPath, projectRoot, workerBuildOptions, workerdScriptsBuildOptions } from "./lib/bundle";
 
 const distDir = join(projectRoot, "dist");
 
@@ -23,9 +21,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   await rm(distDir, { recursive: true, force: true });
   await build({ ...workerBuildOptions, outfile: join(projectRoot, prebuiltWorkerPath) });
-  await build({ ...assetsWorkerBuildOptions, outfile: join(projectRoot, prebuiltAssetsWorkerPath) });
-  await mkdir(join(distDir, "workerd"), { recursive: true });
-  for (const [built, source] of Object.values(miniflareWorkerScripts)) await copyFile(join(miniflareWorkersDir(), source), join(distDir, "workerd", built));
+  await build(workerdScriptsBuildOptions);
   await buildNodeEntry("scripts/service.ts", "service.mjs");
   await buildNodeEntry("scripts/serve.ts", "serve.mjs");
   await buildNodeEntry("scripts/cli.ts", "cli.mjs");

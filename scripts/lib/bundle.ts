@@ -32,11 +32,23 @@ export const workerBuildOptions: BuildOptions = {
   logLevel: "silent",
 };
 
-/** Where `npm run build` writes the console's file server (scripts/workerd/console-assets.ts). */
-export const prebuiltAssetsWorkerPath = "dist/workerd/console-assets.js";
+/**
+ * workerd's other scripts, each bundled from scripts/workerd/<name>.ts into
+ * dist/workerd/<name>.js: the console's file server, and D1's database object
+ * and binding module.
+ */
+export const workerdScriptNames = ["console-assets", "d1-database", "d1-binding"] as const;
+export type WorkerdScriptName = (typeof workerdScriptNames)[number];
 
-/** The options for the console's small file server: same target, its own entry. */
-export const assetsWorkerBuildOptions: BuildOptions = { ...workerBuildOptions, entryPoints: [`${projectRoot}/scripts/workerd/console-assets.ts`] };
+/** Where `npm run build` writes them, relative to projectRoot. */
+export const prebuiltWorkerdScriptsDir = "dist/workerd";
+
+/** The options for those scripts: the worker's target, one entry each. */
+export const workerdScriptsBuildOptions: BuildOptions = {
+  ...workerBuildOptions,
+  entryPoints: workerdScriptNames.map((name) => ({ in: `${projectRoot}/scripts/workerd/${name}.ts`, out: name })),
+  outdir: `${projectRoot}/${prebuiltWorkerdScriptsDir}`,
+};
 
 /**
  * The worker as one ES module for workerd. Built (dist/service.mjs): read from
@@ -44,24 +56,35 @@ export const assetsWorkerBuildOptions: BuildOptions = { ...workerBuildOptions, e
  * bundled in memory (nothing written; the checkout may be read-only).
  */
 export async function bundleWorker(): Promise<string> {
-  return bundleOrRead(workerBuildOptions, prebuiltWorkerPath);
+  if (prebuilt) return readFile(`${projectRoot}/${prebuiltWorkerPath}`, "utf8");
+  const [output] = await bundleInMemory(workerBuildOptions);
+  if (!output) throw new Error("esbuild produced no output");
+  return output.text;
 }
 
-/** The console's file server, bundled the same way. */
-export async function bundleAssetsWorker(): Promise<string> {
-  return bundleOrRead(assetsWorkerBuildOptions, prebuiltAssetsWorkerPath);
+/** The other scripts, read or bundled the same way (one esbuild run for all). */
+export async function bundleWorkerdScripts(): Promise<Record<WorkerdScriptName, string>> {
+  const scripts = {} as Record<WorkerdScriptName, string>;
+  if (prebuilt) {
+    for (const name of workerdScriptNames) scripts[name] = await readFile(`${projectRoot}/${prebuiltWorkerdScriptsDir}/${name}.js`, "utf8");
+    return scripts;
+  }
+  const outputs = await bundleInMemory(workerdScriptsBuildOptions);
+  for (const name of workerdScriptNames) {
+    const output = outputs.find((file) => file.path.endsWith(`/${name}.js`));
+    if (!output) throw new Error(`esbuild produced no ${name}.js`);
+    scripts[name] = output.text;
+  }
+  return scripts;
 }
 
-async function bundleOrRead(options: BuildOptions, prebuiltPath: string): Promise<string> {
-  if (prebuilt) return readFile(`${projectRoot}/${prebuiltPath}`, "utf8");
+async function bundleInMemory(options: BuildOptions) {
   // Imported here so the built service never loads esbuild.
   const { build, stop } = await import("esbuild");
   const result = await build({ ...options, write: false });
   // esbuild keeps a service process until told to stop; nothing else needs it.
   await stop();
-  const output = result.outputFiles?.[0];
-  if (!output) throw new Error("esbuild produced no output");
-  return output.text;
+  return result.outputFiles ?? [];
 }
 
 /** Whether this code runs as the built dist/*.mjs (the installed gateway). */

@@ -19,9 +19,14 @@ import type { ServeSettings } from "./settings";
  * - the Durable Objects on local disk under GATEHOUSE_DATA/durable-objects,
  *   with the unique keys Miniflare gave them ("-UserLimiter", …), so data
  *   dirs written by earlier versions open unchanged;
- * - D1 as Miniflare serves it locally: the `cloudflare-internal:d1-api`
- *   wrapper in front of Miniflare's D1 Durable Object (its database.worker.js,
- *   a SQLite file under GATEHOUSE_DATA/d1), the same on-disk layout;
+ * - D1 on the SQLite file Miniflare's D1 wrote (GATEHOUSE_DATA/d1, same
+ *   unique key, same file), served by Gatehouse's own database object
+ *   (scripts/workerd/d1-database.ts) behind a `DB` binding of its own
+ *   (scripts/workerd/d1-binding.ts, an internal extension module): one JS RPC
+ *   per D1 call, where workerd's d1-api wrapper, Miniflare's entry worker and
+ *   its D1 object cost two HTTP hops with JSON, zod and bookmarks at both
+ *   ends — about two thirds of workerd's CPU per governed request. The
+ *   answers are Miniflare's, shape for shape (test/e2e/d1-production.test.ts);
  * - OLLAMA, the external service at GATEHOUSE_OLLAMA;
  * - ENGINES, a network service for the catalog's other backends (public,
  *   private and loopback addresses: engines on this box too); the worker
@@ -35,6 +40,9 @@ import type { ServeSettings } from "./settings";
 /** Must match wrangler.toml: the date and flags the worker is written for (and tested under). */
 export const compatibilityDate = "2026-07-30";
 export const compatibilityFlags = ["nodejs_compat", "enable_request_signal"];
+
+/** The module behind the `DB` binding (scripts/workerd/d1-binding.ts). */
+const d1BindingModule = "gatehouse-internal:d1";
 
 /** What catalog URLs may name (workerd's network names): other boxes, providers, and engines on this box. */
 export const engineAddresses = ["public", "private", "local"] as const;
@@ -53,7 +61,13 @@ const text = (name: string, value: string): CapnpValue => ({ name, text: value }
 function gatewayBindings({ settings, sessionSecret }: ConfigInput): CapnpValue[] {
   const vars = { ...settings.workerVars, GATEHOUSE_OLLAMA: settings.worker.GATEHOUSE_OLLAMA };
   return [
-    { name: "DB", wrapped: { moduleName: "cloudflare-internal:d1-api", innerBindings: [{ name: "fetcher", service: "d1-entry" }] } },
+    {
+      name: "DB",
+      wrapped: {
+        moduleName: d1BindingModule,
+        innerBindings: [{ name: "DATABASE", durableObjectNamespace: { serviceName: "d1-object", className: "D1DatabaseObject" } }, text("NAME", d1DatabaseName)],
+      },
+    },
     { name: "OLLAMA", service: "ollama" },
     { name: "ENGINES", service: "engines" },
     { name: "ASSETS", service: "console-assets" },
@@ -78,24 +92,14 @@ function services(input: ConfigInput): CapnpValue[] {
       },
     },
     { name: "do-storage", disk: { path: join(settings.dataDir, "durable-objects"), writable: true } },
-    // D1, wired as Miniflare 4 wires a local database (see its plugins/d1): an entry worker naming the database, the object that holds it.
-    {
-      name: "d1-entry",
-      worker: {
-        modules: [{ name: "object-entry.worker.js", esModule: modules.d1Entry }],
-        compatibilityDate: "2023-07-24",
-        bindings: [text("MINIFLARE_NAMESPACE", d1DatabaseName), { name: "MINIFLARE_OBJECT", durableObjectNamespace: { serviceName: "d1-object", className: "D1DatabaseObject" } }],
-      },
-    },
+    // D1's database object: Miniflare's unique key and storage directory, so the file is the one it wrote.
     {
       name: "d1-object",
       worker: {
-        modules: [{ name: "database.worker.js", esModule: modules.d1Object }],
-        compatibilityDate: "2023-07-24",
-        compatibilityFlags: ["nodejs_compat", "experimental"],
+        modules: [{ name: "d1-database.js", esModule: modules.d1Database }],
+        compatibilityDate,
         durableObjectNamespaces: [{ className: "D1DatabaseObject", uniqueKey: d1UniqueKey, enableSql: true }],
         durableObjectStorage: { localDisk: "d1-storage" },
-        bindings: [{ name: "MINIFLARE_BLOBS", service: "d1-storage" }],
       },
     },
     { name: "d1-storage", disk: { path: join(settings.dataDir, "d1"), writable: true } },
@@ -140,10 +144,8 @@ export function workerdConfig(input: ConfigInput): string {
     sockets: [socket(input)],
     extensions: [
       {
-        modules: [
-          { name: "miniflare:shared", esModule: input.modules.miniflareShared },
-          { name: "miniflare:zod", esModule: input.modules.miniflareZod },
-        ],
+        // Internal: only a wrapped binding can load it, never the worker's own code.
+        modules: [{ name: d1BindingModule, internal: true, esModule: input.modules.d1Binding }],
       },
     ],
     logging: { structuredLogging: true },

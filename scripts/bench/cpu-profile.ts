@@ -1,8 +1,8 @@
 /**
  * Where workerd's time goes: samples every isolate it runs through its V8
  * inspector (GATEHOUSE_INSPECTOR_PORT, loopback only) while `run` drives
- * load — the gateway (which also hosts the Durable Objects), and D1's two
- * (Miniflare's entry worker and its database object), whose CPU the
+ * load — the gateway (which also hosts the Durable Objects), and D1's
+ * database object (scripts/workerd/d1-database.ts), whose CPU the
  * gateway's profile never shows — and returns, per isolate, the sampled
  * time not idle per request and the functions with the most self time.
  */

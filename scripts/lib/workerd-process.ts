@@ -5,8 +5,8 @@ import { normalizeWorkerdLine } from "./workerd-log";
 
 /** The arguments workerd is started with, by `npm start` and by the unit (scripts/systemd/gatehouse.service). */
 export function workerdArgs(configPath: string, inspectorPort?: number): string[] {
-  // --experimental: Miniflare's D1 object is written for its "experimental" compatibility flag.
-  return ["serve", "--experimental", configPath, ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])];
+  // No --experimental: nothing Gatehouse runs needs an experimental feature (Miniflare's D1 object did; it is gone).
+  return ["serve", configPath, ...(inspectorPort ? [`--inspector-addr=127.0.0.1:${inspectorPort}`] : [])];
 }
 
 export interface WorkerdProcess {

@@ -92,7 +92,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
     const opt = join(root, "opt/gatehouse");
     const node = await run([join(opt, "bin/node"), "--version"]);
     expect(node.stdout.trim()).toMatch(/^v22\.(1[2-9]|[2-9]\d)\./);
-    for (const file of ["app/dist/serve.mjs", "app/dist/service.mjs", "app/dist/cli.mjs", "app/dist/worker.js", "app/dist/workerd/d1-database.worker.js", "app/dist/workerd/console-assets.js", "app/package.json", "app/public/index.html", "bin/gatehouse", "VERSION"]) {
+    for (const file of ["app/dist/serve.mjs", "app/dist/service.mjs", "app/dist/cli.mjs", "app/dist/worker.js", "app/dist/workerd/d1-database.js", "app/dist/workerd/d1-binding.js", "app/dist/workerd/console-assets.js", "app/package.json", "app/public/index.html", "bin/gatehouse", "VERSION"]) {
       expect((await stat(join(opt, file))).isFile(), file).toBe(true);
     }
     // The admin CLI runs from the installed tree with its own Node (bin/gatehouse wraps exactly this).
@@ -130,7 +130,7 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
       "User=gatehouse",
       "EnvironmentFile=/etc/gatehouse/gatehouse.env",
       "ExecStartPre=/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs prepare /run/gatehouse/gatehouse.capnp",
-      "ExecStart=/opt/gatehouse/bin/workerd serve --experimental /run/gatehouse/gatehouse.capnp",
+      "ExecStart=/opt/gatehouse/bin/workerd serve /run/gatehouse/gatehouse.capnp",
       "ExecStartPost=/opt/gatehouse/bin/node /opt/gatehouse/app/dist/service.mjs ready",
       "ExecStopPost=-/opt/gatehouse/bin/node --disable-warning=ExperimentalWarning /opt/gatehouse/app/dist/service.mjs checkpoint",
       "RuntimeDirectory=gatehouse",

@@ -256,7 +256,7 @@ export async function startInstalled(root: string, env: Record<string, string>, 
   };
   const prepared = await collect(spawnStep("prepare", [join(opt, "bin/node"), "--disable-warning=ExperimentalWarning", join(opt, "app/dist/service.mjs"), "prepare", config]));
   if (prepared !== 0) throw new Error(`ExecStartPre failed (${prepared}):\n${output}`);
-  const child = spawnStep("workerd", [join(opt, "bin/workerd"), "serve", "--experimental", config]);
+  const child = spawnStep("workerd", [join(opt, "bin/workerd"), "serve", config]);
   const exited = collect(child);
   const ready = spawnStep("ready", [join(opt, "bin/node"), join(opt, "app/dist/service.mjs"), "ready"]);
   const readyTimer = setTimeout(() => ready.kill("SIGKILL"), options.timeoutMs ?? 60_000);

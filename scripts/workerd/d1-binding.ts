@@ -33,7 +33,7 @@ const d1Error = (prefix: string, message: string) => new Error(`${prefix}: ${mes
 class Database {
   readonly #id: DurableObjectId;
 
-  constructor(readonly env: Env) {
+  constructor(private readonly env: Env) {
     this.#id = env.DATABASE.idFromName(env.NAME);
   }
 

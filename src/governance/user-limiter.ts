@@ -16,7 +16,11 @@ import { decide, emptyLimiterState, usageReport, type Decision, type LimiterStat
  * requests against a burst of 10 see exactly 10 admissions.
  *
  * Storage: one KV entry "state" = LimiterState (bucket, usage windows,
- * held leases), on disk, so counters survive a restart.
+ * held leases), on disk, so counters survive a restart. Each call writes it
+ * once, with the alarm (when it must move earlier) in the same commit; the
+ * alarm's time is kept in memory, and an alarm that finds nothing to free is
+ * left to fire rather than deleted, so a request costs one commit to be
+ * admitted and one to be released, and no alarm calls.
  */
 
 const stateKey = "state";
@@ -43,11 +47,14 @@ export interface AcquireInput {
 
 export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
+  /** The alarm as last set or read. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.state = (await ctx.storage.get<LimiterState>(stateKey)) ?? emptyLimiterState();
+      this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -70,11 +77,24 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** Keeps a live request's slot; false when the lease is gone (expired or released). */
   async renew(id: string): Promise<boolean> {
-    leaseId.parse(id);
-    if (this.state.leases[id] === undefined) return false;
-    this.state = { ...this.state, leases: { ...this.state.leases, [id]: Date.now() + leaseTtlMs } };
+    const [held] = await this.renewAll([id]);
+    return held === true;
+  }
+
+  /** Keeps the slots of every live request a worker names, in one call and one commit (admission-beat.ts). */
+  async renewAll(ids: string[]): Promise<boolean[]> {
+    const parsed = z.array(leaseId).max(10_000).parse(ids);
+    const expiresAt = Date.now() + leaseTtlMs;
+    const leases = { ...this.state.leases };
+    const held = parsed.map((id) => {
+      if (leases[id] === undefined) return false;
+      leases[id] = expiresAt;
+      return true;
+    });
+    if (!held.includes(true)) return held;
+    this.state = { ...this.state, leases };
     await this.persist();
-    return true;
+    return held;
   }
 
   /**
@@ -104,9 +124,9 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** Frees the slots of requests that stopped renewing (their process died). */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     this.dropExpired(Date.now());
-    // Inside alarm() the fired alarm may still read as set; always set the next one.
-    await this.persist(true);
+    await this.persist();
   }
 
   private dropExpired(now: number): void {
@@ -122,15 +142,16 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     this.state = { ...this.state, leases, reserved };
   }
 
-  private async persist(afterAlarm = false): Promise<void> {
-    await this.ctx.storage.put(stateKey, this.state);
+  /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
+  private async persist(): Promise<void> {
+    const writes = [this.ctx.storage.put(stateKey, this.state)];
     const next = earliestExpiry(Object.values(this.state.leases));
-    if (next === null) {
-      await this.ctx.storage.deleteAlarm();
-      return;
+    // An alarm due earlier than needed stays: it frees nothing and sets the next, once per lease time at most.
+    if (next !== null && (this.alarmAt === null || this.alarmAt > next)) {
+      this.alarmAt = next;
+      writes.push(this.ctx.storage.setAlarm(next));
     }
-    const current = afterAlarm ? null : await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    await Promise.all(writes);
   }
 }
 

@@ -125,13 +125,14 @@ export class UserLimiter extends DurableObject<PlainBindings> {
   /** Frees the slots of requests that stopped renewing (their process died). */
   override async alarm(): Promise<void> {
     this.alarmAt = null;
-    this.dropExpired(Date.now());
-    await this.persist();
+    // Nothing lapsed (the usual case: every request released): only the next alarm, if anything is held.
+    await (this.dropExpired(Date.now()) ? this.persist() : this.persist({ stateChanged: false }));
   }
 
-  private dropExpired(now: number): void {
+  /** True when a lease lapsed (the state changed). */
+  private dropExpired(now: number): boolean {
     const expired = expiredLeases(Object.entries(this.state.leases), now);
-    if (expired.length === 0) return;
+    if (expired.length === 0) return false;
     const leases = { ...this.state.leases };
     const reserved = { ...this.state.reserved };
     // A lapsed lease's request died with its process; what it held goes back to the quota.
@@ -140,11 +141,12 @@ export class UserLimiter extends DurableObject<PlainBindings> {
       delete reserved[id];
     }
     this.state = { ...this.state, leases, reserved };
+    return true;
   }
 
   /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
-  private async persist(): Promise<void> {
-    const writes = [this.ctx.storage.put(stateKey, this.state)];
+  private async persist({ stateChanged = true } = {}): Promise<void> {
+    const writes = stateChanged ? [this.ctx.storage.put(stateKey, this.state)] : [];
     const next = earliestExpiry(Object.values(this.state.leases));
     // An alarm due earlier than needed stays: it frees nothing and sets the next, once per lease time at most.
     if (next !== null && (this.alarmAt === null || this.alarmAt > next)) {

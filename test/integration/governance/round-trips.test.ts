@@ -1,4 +1,4 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
 import { Admission } from "../../../src/governance/admission";
 import { leaseRenewMs } from "../../../src/governance/lease";
@@ -104,6 +104,12 @@ describe("storage writes per governed request", () => {
       // The bucket and the lease with the reservation, then the charge with the lease gone: one put each, no alarm calls.
       expect(writes.sort()).toEqual(["user.put", "user.put"]);
       expect((await limiterOf(userId).report(principal.limits)).day.used).toBeGreaterThan(0);
+      // The alarm left set (never deleted per request) finds nothing lapsed: it writes nothing.
+      writes.length = 0;
+      expect(await runDurableObjectAlarm(limiterOf(userId))).toBe(true);
+      // (runDurableObjectAlarm itself deletes the alarm it runs, through the same storage.)
+      expect(writes.filter((write) => write !== "user.deleteAlarm")).toEqual([]);
+      expect((await limiterOf(userId).report(principal.limits)).inflight).toBe(0);
     } finally {
       for (const undo of unwrap) await undo();
     }

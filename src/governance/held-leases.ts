@@ -1,4 +1,4 @@
-import { leaseTtlMs } from "./lease";
+import { leaseTtlMs, spillAfterMs } from "./lease";
 import type { LeaseStore } from "./lease-store";
 import type { InflightLease } from "./queue-snapshot";
 
@@ -15,9 +15,6 @@ import type { InflightLease } from "./queue-snapshot";
  * shorter than that (most, on a busy gate) costs no storage write at all,
  * where it cost two before (grant and release).
  */
-
-/** Under workerd's 10 s idle eviction, with margin for a loaded machine's timers. */
-export const spillAfterMs = 5_000;
 
 export class HeldLeases {
   private readonly leases = new Map<string, InflightLease>();

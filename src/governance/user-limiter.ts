@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { PlainBindings } from "../plain-bindings";
 import type { TokenUsage } from "../inference/exchange";
-import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
+import { earliestExpiry, expiredLeases, leaseTtlMs, spillAfterMs } from "./lease";
 import { limitsSchema, type Limits } from "./limits";
 import { charge } from "./quota-window";
 import type { Reservation } from "./reservation";
@@ -10,17 +10,20 @@ import { decide, emptyLimiterState, usageReport, type Decision, type LimiterStat
 
 /**
  * One per user (named by user id): the serialized counter that admits or
- * refuses that user's requests. Every method reads and changes the state
- * synchronously, then persists it; a Durable Object runs one event at a
- * time and holds its input while storage writes are pending, so 40 racing
- * requests against a burst of 10 see exactly 10 admissions.
+ * refuses that user's requests. Every method reads and changes the state in
+ * memory synchronously, and a Durable Object runs one event at a time, so 40
+ * racing requests against a burst of 10 see exactly 10 admissions.
  *
  * Storage: one KV entry "state" = LimiterState (bucket, usage windows,
- * held leases), on disk, so counters survive a restart. Each call writes it
- * once, with the alarm (when it must move earlier) in the same commit; the
- * alarm's time is kept in memory, and an alarm that finds nothing to free is
- * left to fire rather than deleted, so a request costs one commit to be
- * admitted and one to be released, and no alarm calls.
+ * held leases), on disk, so counters survive a restart. A release (the
+ * charge) writes it at once; an admission writes it within spillAfterMs, or
+ * with the release when that comes first: under workerd's 10 s idle
+ * eviction, so an evicted object still counts a long request's slot, while a
+ * short request costs one commit, not two. A restart inside that window ends
+ * the admitted request anyway; what it loses is that request's rate token.
+ * The alarm goes in the same commit when it must move earlier; its time is
+ * kept in memory, and an alarm that finds nothing to free is left to fire
+ * rather than deleted per request.
  */
 
 const stateKey = "state";
@@ -49,6 +52,8 @@ export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
   /** The alarm as last set or read. */
   private alarmAt: number | null = null;
+  /** Pending while an admission's change is in memory only. */
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
@@ -71,7 +76,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
       leases: { ...this.state.leases, [leaseId]: now + leaseTtlMs },
       reserved: { ...this.state.reserved, [leaseId]: decision.held },
     };
-    await this.persist();
+    this.writeTimer ??= setTimeout(() => void this.persist(), spillAfterMs);
     return decision;
   }
 
@@ -146,6 +151,10 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
   private async persist({ stateChanged = true } = {}): Promise<void> {
+    if (stateChanged) {
+      clearTimeout(this.writeTimer);
+      this.writeTimer = undefined;
+    }
     const writes = stateChanged ? [this.ctx.storage.put(stateKey, this.state)] : [];
     const next = earliestExpiry(Object.values(this.state.leases));
     // An alarm due earlier than needed stays: it frees nothing and sets the next, once per lease time at most.

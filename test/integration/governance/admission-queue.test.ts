@@ -2,7 +2,7 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { describe, expect, test } from "vitest";
 import { untilWaiting } from "./queue-waiting";
 import type { AdmissionQueue, EnterResult } from "../../../src/governance/admission-queue";
-import { spillAfterMs } from "../../../src/governance/held-leases";
+import { spillAfterMs } from "../../../src/governance/lease";
 
 // The test config sets GATEHOUSE_MAX_INFLIGHT=2, GATEHOUSE_MAX_QUEUE=16, GATEHOUSE_QUEUE_TIMEOUT=4.
 const queueStub = () => env.ADMISSION.get(env.ADMISSION.idFromName(`test-${crypto.randomUUID()}`));

@@ -2,7 +2,8 @@
  * A/B of two source trees in one load window: `npx tsx scripts/bench/ab.ts
  * <treeA> <treeB> [pairs] [requests]` starts `npm start` of both (each with
  * its own data dir, one Ollama simulator), then alternates them, A B A B…,
- * each time `requests` governed /api/chat calls at 8 concurrent, and prints
+ * each time `requests` governed /api/chat calls at `connections` at once
+ * (default 8; `[pairs] [requests] [connections]` after the trees), and prints
  * workerd's CPU per request (user + system, from /proc) for each run and the
  * medians. Both trees need their node_modules. Load from other work moves
  * both alike when interleaved like this; compare the medians, not one run.
@@ -13,9 +14,10 @@ import { throughput } from "./load";
 import { cpuDuring } from "./process-cpu";
 import { findWorkerd } from "./process-memory";
 
-const [treeA, treeB, pairsArg, requestsArg] = process.argv.slice(2);
+const [treeA, treeB, pairsArg, requestsArg, connectionsArg] = process.argv.slice(2);
 const pairs = Number(pairsArg ?? 4);
 const requests = Number(requestsArg ?? 400);
+const connections = Number(connectionsArg ?? 8);
 const chat = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "benchmark me please" }], stream: false });
 
 interface Side {
@@ -40,7 +42,7 @@ async function start(name: string, tree: string, ollama: string): Promise<Side> 
 
 async function run(side: Side, amount: number): Promise<number> {
   const target = { url: side.url, headers: { Authorization: `Bearer ${side.secret}` } };
-  const { result, partCpuMs } = await cpuDuring([side.workerd], [side.workerd], () => throughput(target, "/api/chat", chat, 8, { amount }));
+  const { result, partCpuMs } = await cpuDuring([side.workerd], [side.workerd], () => throughput(target, "/api/chat", chat, connections, { amount }));
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${side.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return partCpuMs / result.requests;
 }
@@ -48,7 +50,7 @@ async function run(side: Side, amount: number): Promise<number> {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function main(): Promise<void> {
-  if (!treeA || !treeB) throw new Error("usage: ab.ts <treeA> <treeB> [pairs] [requests]");
+  if (!treeA || !treeB) throw new Error("usage: ab.ts <treeA> <treeB> [pairs] [requests] [connections]");
   const simulator = await startOllamaSimulator({ port: 0 });
   const sides = [await start("A", treeA, `127.0.0.1:${simulator.port}`), await start("B", treeB, `127.0.0.1:${simulator.port}`)];
   try {
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
     }
     const a = median(perRequest.A!);
     const b = median(perRequest.B!);
-    console.log(JSON.stringify({ treeA, treeB, requests, pairs, runs: perRequest, medianMs: { A: a, B: b }, change: `${(((b - a) / a) * 100).toFixed(1)} %` }));
+    console.log(JSON.stringify({ treeA, treeB, requests, pairs, connections, runs: perRequest, medianMs: { A: a, B: b }, change: `${(((b - a) / a) * 100).toFixed(1)} %` }));
   } finally {
     for (const side of sides) await side.stop();
     await simulator.close();

@@ -55,7 +55,7 @@ export default defineConfig({
           name: "workers",
           root,
           include: ["test/integration/**/*.test.ts"],
-          setupFiles: ["test/integration/setup/apply-migrations.ts"],
+          setupFiles: ["test/integration/setup/apply-migrations.ts", "test/integration/setup/fresh-simulator.ts"],
           globalSetup: ["test/integration/setup/ollama-simulator.ts"],
           testTimeout: 20_000,
         },

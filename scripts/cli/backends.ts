@@ -1,8 +1,7 @@
 import { readFileSync } from "node:fs";
-import type { Command } from "./command";
-import { parseCommand } from "./command";
+import { command, type CliContext, type Command } from "./command";
 import { backendAnswer, backendsAnswer, type BackendView } from "./api-schemas";
-import { UsageError, exitOk } from "./errors";
+import { UsageError } from "./errors";
 import { renderTable, type Column } from "./table";
 
 /**
@@ -83,63 +82,46 @@ export function backendFieldsFrom(values: FieldValues, env: NodeJS.ProcessEnv, u
   return body;
 }
 
-const list: Command = {
-  name: "backends list",
-  usage: "backends list",
-  summary: "the backend catalog: engines and providers requests are routed to",
-  async run(args, context) {
-    parseCommand(list, args, {}, []);
-    const { backends } = await context.api().json(backendsAnswer, "GET", "/admin/api/backends");
-    context.out(renderTable(backends, columns));
-    return exitOk;
-  },
-};
+/** Every backends command answers with the catalog rows it read or wrote. */
+const show = (context: CliContext, backends: BackendView[]) => context.out(renderTable(backends, columns));
 
-const add: Command = {
-  name: "backends add",
-  usage:
-    "backends add <name> --kind ollama|openai|anthropic --url URL --boundary local|lan|cloud [--slots N] [--priority N] [--disable] [--models a,b] [--price-in $ --price-out $] [--credential-env VAR | --credential-stdin]",
-  summary: "add a backend (its credential from a variable or stdin, never a flag)",
-  async run(args, context) {
-    const { values, positionals } = parseCommand(add, args, fieldFlags, ["name"]);
-    const body = { name: positionals[0], ...backendFieldsFrom(values, context.env, add.usage) };
-    const { backend } = await context.api().json(backendAnswer, "POST", "/admin/api/backends", body);
-    context.out(renderTable([backend], columns));
-    return exitOk;
-  },
-};
+const list = command({ name: "backends list", usage: "backends list", summary: "the backend catalog: engines and providers requests are routed to" }, {}, [], async (_, context) => {
+  show(context, (await context.api().json(backendsAnswer, "GET", "/admin/api/backends")).backends);
+});
 
-const set: Command = {
-  name: "backends set",
-  usage:
-    "backends set <name|id> [--name NEW] [--kind K] [--url URL] [--boundary B] [--slots N] [--priority N] [--enable|--disable] [--models a,b|discover] [--price-in $ --price-out $|--price-in none] [--credential-env VAR | --credential-stdin | --clear-credential]",
-  summary: "change a backend; fields not given keep their value",
-  async run(args, context) {
-    const flags = { ...fieldFlags, name: { type: "string" }, "clear-credential": { type: "boolean" } } as const;
-    const { values, positionals } = parseCommand(set, args, flags, ["backend"]);
-    const body = backendFieldsFrom(values, context.env, set.usage);
+const addUsage =
+  "backends add <name> --kind ollama|openai|anthropic --url URL --boundary local|lan|cloud [--slots N] [--priority N] [--disable] [--models a,b] [--price-in $ --price-out $] [--credential-env VAR | --credential-stdin]";
+const add = command(
+  { name: "backends add", usage: addUsage, summary: "add a backend (its credential from a variable or stdin, never a flag)" },
+  fieldFlags,
+  ["name"],
+  async ({ values, positionals }, context) => {
+    const body = { name: positionals[0], ...backendFieldsFrom(values, context.env, addUsage) };
+    show(context, [(await context.api().json(backendAnswer, "POST", "/admin/api/backends", body)).backend]);
+  },
+);
+
+const setUsage =
+  "backends set <name|id> [--name NEW] [--kind K] [--url URL] [--boundary B] [--slots N] [--priority N] [--enable|--disable] [--models a,b|discover] [--price-in $ --price-out $|--price-in none] [--credential-env VAR | --credential-stdin | --clear-credential]";
+const set = command(
+  { name: "backends set", usage: setUsage, summary: "change a backend; fields not given keep their value" },
+  { ...fieldFlags, name: { type: "string" }, "clear-credential": { type: "boolean" } } as const,
+  ["backend"],
+  async ({ values, positionals }, context) => {
+    const body = backendFieldsFrom(values, context.env, setUsage);
     if (values.name !== undefined) body.name = values.name;
     if (values["clear-credential"]) {
-      if (body.credential !== undefined) throw new UsageError("--clear-credential with a new credential", set.usage);
+      if (body.credential !== undefined) throw new UsageError("--clear-credential with a new credential", setUsage);
       body.credential = null;
     }
-    if (Object.keys(body).length === 0) throw new UsageError("give at least one field to change", set.usage);
-    const { backend } = await context.api().json(backendAnswer, "PATCH", `/admin/api/backends/${encodeURIComponent(positionals[0]!)}`, body);
-    context.out(renderTable([backend], columns));
-    return exitOk;
+    if (Object.keys(body).length === 0) throw new UsageError("give at least one field to change", setUsage);
+    show(context, [(await context.api().json(backendAnswer, "PATCH", `/admin/api/backends/${encodeURIComponent(positionals[0]!)}`, body)).backend]);
   },
-};
+);
 
-const remove: Command = {
-  name: "backends remove",
-  usage: "backends remove <name|id>",
-  summary: "remove a backend from the catalog",
-  async run(args, context) {
-    const { positionals } = parseCommand(remove, args, {}, ["backend"]);
-    await context.api().request("DELETE", `/admin/api/backends/${encodeURIComponent(positionals[0]!)}`);
-    context.out(`removed ${positionals[0]}`);
-    return exitOk;
-  },
-};
+const remove = command({ name: "backends remove", usage: "backends remove <name|id>", summary: "remove a backend from the catalog" }, {}, ["backend"], async ({ positionals }, context) => {
+  await context.api().request("DELETE", `/admin/api/backends/${encodeURIComponent(positionals[0]!)}`);
+  context.out(`removed ${positionals[0]}`);
+});
 
 export const backendCommands: Command[] = [list, add, set, remove];

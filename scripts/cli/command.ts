@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { ApiClient } from "./client";
-import { UsageError } from "./errors";
+import { UsageError, exitOk } from "./errors";
 
 /** What a command runs with: the environment, where to write, and the admin API client. */
 export interface CliContext {
@@ -46,6 +46,30 @@ export function parseCommand<O extends Options>(command: Command, args: string[]
     throw new UsageError(`expected ${expected}, got ${parsed.positionals.length === 0 ? "none" : parsed.positionals.join(" ")}`, command.usage);
   }
   return parsed;
+}
+
+/** What parseCommand gives a command's body: the flags' values and the positionals. */
+export type Parsed<O extends Options> = ReturnType<typeof parseCommand<O>>;
+
+/**
+ * A command from its head and its body, the shape they all share: the
+ * arguments are parsed first (strict flags, exactly these positionals, a
+ * usage error otherwise), then the body runs; a body that returns no exit
+ * code succeeded.
+ */
+export function command<O extends Options>(
+  head: Pick<Command, "name" | "usage" | "summary">,
+  options: O,
+  positionals: string[],
+  body: (parsed: Parsed<O>, context: CliContext) => Promise<number | void>,
+): Command {
+  const self: Command = {
+    ...head,
+    async run(args, context) {
+      return (await body(parseCommand(self, args, options, positionals), context)) ?? exitOk;
+    },
+  };
+  return self;
 }
 
 /** A whole non-negative number from a flag, or null for "none". */

@@ -1,7 +1,6 @@
-import type { Command } from "./command";
-import { parseCommand } from "./command";
+import { command, type Command } from "./command";
 import { createdKeyAnswer, keysAnswer, type KeyView } from "./api-schemas";
-import { CliError, UsageError, exitOk } from "./errors";
+import { CliError, UsageError } from "./errors";
 import { resolveUser } from "./resolve-user";
 import { renderFields, renderTable, shortTime, type Column } from "./table";
 
@@ -21,19 +20,12 @@ const keyColumns: Column<KeyView>[] = [
   { header: "EXPIRES", value: (k) => shortTime(k.expiresAt) },
 ];
 
-const list: Command = {
-  name: "keys list",
-  usage: "keys list <username|id>",
-  summary: "a user's API keys (never their secrets: those are not stored)",
-  async run(args, context) {
-    const { positionals } = parseCommand(list, args, {}, ["user"]);
-    const api = context.api();
-    const user = await resolveUser(api, positionals[0]!);
-    const { keys } = await api.json(keysAnswer, "GET", `/admin/api/users/${encodeURIComponent(user.id)}/keys`);
-    context.out(keys.length === 0 ? `${user.username} has no keys` : renderTable(keys, keyColumns));
-    return exitOk;
-  },
-};
+const list = command({ name: "keys list", usage: "keys list <username|id>", summary: "a user's API keys (never their secrets: those are not stored)" }, {}, ["user"], async ({ positionals }, context) => {
+  const api = context.api();
+  const user = await resolveUser(api, positionals[0]!);
+  const { keys } = await api.json(keysAnswer, "GET", `/admin/api/users/${encodeURIComponent(user.id)}/keys`);
+  context.out(keys.length === 0 ? `${user.username} has no keys` : renderTable(keys, keyColumns));
+});
 
 /** --expires: a date (2027-01-31, taken as midnight UTC) or a full ISO time; must be in the future. */
 export function expiryFrom(text: string, usage: string, now = Date.now()): number {
@@ -43,22 +35,21 @@ export function expiryFrom(text: string, usage: string, now = Date.now()): numbe
   return ms;
 }
 
-const create: Command = {
-  name: "keys create",
-  usage: "keys create <username|id> --name NAME [--models glob,glob] [--default-model MODEL] [--expires DATE]",
-  summary: "create an API key for a user; the secret is printed once",
-  async run(args, context) {
-    const options = { name: { type: "string" }, models: { type: "string" }, "default-model": { type: "string" }, expires: { type: "string" } } as const;
-    const { values, positionals } = parseCommand(create, args, options, ["user"]);
-    if (!values.name?.trim()) throw new UsageError("--name is required", create.usage);
+const createUsage = "keys create <username|id> --name NAME [--models glob,glob] [--default-model MODEL] [--expires DATE]";
+const create = command(
+  { name: "keys create", usage: createUsage, summary: "create an API key for a user; the secret is printed once" },
+  { name: { type: "string" }, models: { type: "string" }, "default-model": { type: "string" }, expires: { type: "string" } } as const,
+  ["user"],
+  async ({ values, positionals }, context) => {
+    if (!values.name?.trim()) throw new UsageError("--name is required", createUsage);
     const body: Record<string, unknown> = { name: values.name.trim() };
     if (values.models !== undefined) {
       const globs = values.models.split(",").map((glob) => glob.trim()).filter(Boolean);
-      if (globs.length === 0) throw new UsageError("--models needs a comma-separated list of model globs", create.usage);
+      if (globs.length === 0) throw new UsageError("--models needs a comma-separated list of model globs", createUsage);
       body.models = globs;
     }
     if (values["default-model"] !== undefined) body.defaultModel = values["default-model"].trim();
-    if (values.expires !== undefined) body.expiresAt = expiryFrom(values.expires, create.usage);
+    if (values.expires !== undefined) body.expiresAt = expiryFrom(values.expires, createUsage);
     const api = context.api();
     const user = await resolveUser(api, positionals[0]!);
     const { key, secret } = await api.json(createdKeyAnswer, "POST", `/admin/api/users/${encodeURIComponent(user.id)}/keys`, body);
@@ -74,16 +65,14 @@ const create: Command = {
       ]),
     );
     context.err("The secret is shown this once and is not stored; keep it now.");
-    return exitOk;
   },
-};
+);
 
-const revoke: Command = {
-  name: "keys revoke",
-  usage: "keys revoke <username|id> <keyId|gh_prefix>",
-  summary: "revoke one of a user's keys (it stops working at the next request)",
-  async run(args, context) {
-    const { positionals } = parseCommand(revoke, args, {}, ["user", "keyId"]);
+const revoke = command(
+  { name: "keys revoke", usage: "keys revoke <username|id> <keyId|gh_prefix>", summary: "revoke one of a user's keys (it stops working at the next request)" },
+  {},
+  ["user", "keyId"],
+  async ({ positionals }, context) => {
     const api = context.api();
     const user = await resolveUser(api, positionals[0]!);
     const ref = positionals[1]!;
@@ -93,12 +82,11 @@ const revoke: Command = {
     if (!key) throw new CliError(`${user.username} has no key "${ref}" (404); see: keys list ${user.username}`);
     if (key.revokedAt !== null) {
       context.out(`key ${key.id} (${key.name}) of ${user.username} was already revoked at ${shortTime(key.revokedAt)}`);
-      return exitOk;
+      return;
     }
     await api.request("DELETE", `${base}/${encodeURIComponent(key.id)}`);
     context.out(`revoked key ${key.id} (${key.name}) of ${user.username}`);
-    return exitOk;
   },
-};
+);
 
 export const keyCommands: Command[] = [list, create, revoke];

@@ -1,16 +1,13 @@
-import type { Command } from "./command";
-import { parseCommand } from "./command";
+import { command, type Command } from "./command";
 import { queueAnswer } from "./api-schemas";
-import { exitOk } from "./errors";
 import { renderTable } from "./table";
 
 /** queue — who holds the GPU slots and who waits (GET /admin/api/queue). */
-export const queueCommand: Command = {
-  name: "queue",
-  usage: "queue",
-  summary: "requests in flight to Ollama and waiting for a slot, per user",
-  async run(args, context) {
-    parseCommand(queueCommand, args, {}, []);
+export const queueCommand: Command = command(
+  { name: "queue", usage: "queue", summary: "requests in flight to Ollama and waiting for a slot, per user" },
+  {},
+  [],
+  async (_, context) => {
     const queue = await context.api().json(queueAnswer, "GET", "/admin/api/queue");
     context.out(`in flight ${queue.inflight}/${queue.maxInflight}   waiting ${queue.waiting}/${queue.maxQueue}`);
     if (queue.users.length > 0) {
@@ -24,6 +21,5 @@ export const queueCommand: Command = {
         ]),
       );
     }
-    return exitOk;
   },
-};
+);

@@ -1,7 +1,6 @@
-import type { Command } from "./command";
-import { parseCommand } from "./command";
+import { command, type Command } from "./command";
 import { userAnswer } from "./api-schemas";
-import { UsageError, exitOk } from "./errors";
+import { UsageError } from "./errors";
 import { resolveUser } from "./resolve-user";
 
 /**
@@ -11,20 +10,20 @@ import { resolveUser } from "./resolve-user";
  */
 const known = ["local", "lan", "cloud"];
 
-export const boundariesCommand: Command = {
-  name: "users boundaries",
-  usage: "users boundaries <username|id> <local,lan,cloud|default>",
-  summary: "grant the data boundaries (lan, cloud) a user's requests may cross",
-  async run(args, context) {
-    const { positionals } = parseCommand(boundariesCommand, args, {}, ["user", "boundaries"]);
+const usage = "users boundaries <username|id> <local,lan,cloud|default>";
+
+export const boundariesCommand: Command = command(
+  { name: "users boundaries", usage, summary: "grant the data boundaries (lan, cloud) a user's requests may cross" },
+  {},
+  ["user", "boundaries"],
+  async ({ positionals }, context) => {
     const text = positionals[1]!.trim();
     const list = text === "default" ? null : [...new Set(["local", ...text.split(",").map((name) => name.trim()).filter(Boolean)])];
     const unknown = list?.find((name) => !known.includes(name));
-    if (unknown !== undefined) throw new UsageError(`unknown boundary ${unknown}: use local, lan and cloud`, boundariesCommand.usage);
+    if (unknown !== undefined) throw new UsageError(`unknown boundary ${unknown}: use local, lan and cloud`, usage);
     const api = context.api();
     const user = await resolveUser(api, positionals[0]!);
     const { user: updated } = await api.json(userAnswer, "PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { boundaries: list });
     context.out(`${updated.username}: ${(updated.boundaries ?? ["local"]).join(", ")}`);
-    return exitOk;
   },
-};
+);

@@ -1,7 +1,6 @@
-import type { Command } from "./command";
-import { countFlag, parseCommand } from "./command";
+import { command, countFlag, type Command } from "./command";
 import { createdUserAnswer, userAnswer, usersAnswer, type UserView } from "./api-schemas";
-import { UsageError, exitOk } from "./errors";
+import { UsageError } from "./errors";
 import { resolveUser } from "./resolve-user";
 import { renderFields, renderTable, shortTime, type Column } from "./table";
 import { accountStatuses } from "../../src/vocabulary";
@@ -28,42 +27,28 @@ export function userSummary(user: UserView): string {
   return renderTable([user], userColumns);
 }
 
-const list: Command = {
-  name: "users list",
-  usage: "users list [--status pending|active|disabled]",
-  summary: "list accounts with their role, status and limits",
-  async run(args, context) {
-    const { values } = parseCommand(list, args, { status: { type: "string" } }, []);
-    const status = values.status;
-    if (status !== undefined && !(accountStatuses as readonly string[]).includes(status)) {
-      throw new UsageError(`--status must be pending, active or disabled, got ${status}`, list.usage);
-    }
-    const query = status ? `?status=${status}` : "";
-    const { users } = await context.api().json(usersAnswer, "GET", `/admin/api/users${query}`);
-    context.out(users.length === 0 ? `no ${status ?? ""} users`.replace(/\s+/g, " ") : renderTable(users, userColumns));
-    return exitOk;
-  },
-};
+const listUsage = "users list [--status pending|active|disabled]";
+const list = command({ name: "users list", usage: listUsage, summary: "list accounts with their role, status and limits" }, { status: { type: "string" } }, [], async ({ values }, context) => {
+  const status = values.status;
+  if (status !== undefined && !(accountStatuses as readonly string[]).includes(status)) {
+    throw new UsageError(`--status must be pending, active or disabled, got ${status}`, listUsage);
+  }
+  const query = status ? `?status=${status}` : "";
+  const { users } = await context.api().json(usersAnswer, "GET", `/admin/api/users${query}`);
+  context.out(users.length === 0 ? `no ${status ?? ""} users`.replace(/\s+/g, " ") : renderTable(users, userColumns));
+});
 
 /** approve, disable and enable are one PATCH of the status; what differs is the word. */
 function statusCommand(verb: "approve" | "disable" | "enable", status: "active" | "disabled", summary: string): Command {
-  const command: Command = {
-    name: `users ${verb}`,
-    usage: `users ${verb} <username|id>`,
-    summary,
-    async run(args, context) {
-      const { positionals } = parseCommand(command, args, {}, ["user"]);
-      const api = context.api();
-      const user = await resolveUser(api, positionals[0]!);
-      if (verb === "approve" && user.status !== "pending") {
-        context.err(`note: ${user.username} was not pending (status ${user.status})`);
-      }
-      const { user: updated } = await api.json(userAnswer, "PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { status });
-      context.out(`${updated.username}: ${user.status} -> ${updated.status}`);
-      return exitOk;
-    },
-  };
-  return command;
+  return command({ name: `users ${verb}`, usage: `users ${verb} <username|id>`, summary }, {}, ["user"], async ({ positionals }, context) => {
+    const api = context.api();
+    const user = await resolveUser(api, positionals[0]!);
+    if (verb === "approve" && user.status !== "pending") {
+      context.err(`note: ${user.username} was not pending (status ${user.status})`);
+    }
+    const { user: updated } = await api.json(userAnswer, "PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { status });
+    context.out(`${updated.username}: ${user.status} -> ${updated.status}`);
+  });
 }
 
 const limitFlags = {
@@ -105,31 +90,30 @@ export function limitsPatchFrom(values: Partial<Record<keyof typeof limitFlags, 
   return patch;
 }
 
-const limits: Command = {
-  name: "users limits",
-  usage:
-    "users limits <username|id> [--rpm N|none] [--burst N|none] [--concurrency N|none] [--daily-tokens N|none] [--monthly-tokens N|none] [--models glob,glob|any] [--monthly-budget-usd $|none]",
-  summary: "change a user's rate, concurrency, token quota, model and spending limits",
-  async run(args, context) {
-    const { values, positionals } = parseCommand(limits, args, limitFlags, ["user"]);
-    const patch = limitsPatchFrom(values, limits.usage);
+const limitsUsage =
+  "users limits <username|id> [--rpm N|none] [--burst N|none] [--concurrency N|none] [--daily-tokens N|none] [--monthly-tokens N|none] [--models glob,glob|any] [--monthly-budget-usd $|none]";
+const limits = command(
+  { name: "users limits", usage: limitsUsage, summary: "change a user's rate, concurrency, token quota, model and spending limits" },
+  limitFlags,
+  ["user"],
+  async ({ values, positionals }, context) => {
+    const patch = limitsPatchFrom(values, limitsUsage);
     const api = context.api();
     const user = await resolveUser(api, positionals[0]!);
     const { user: updated } = await api.json(userAnswer, "PATCH", `/admin/api/users/${encodeURIComponent(user.id)}`, { limits: patch });
     context.out(userSummary(updated));
-    return exitOk;
   },
-};
+);
 
-const create: Command = {
-  name: "users create",
-  usage: "users create <username> --role user|service|admin",
-  summary: "create an active account (people get a temporary password, shown once)",
-  async run(args, context) {
-    const { values, positionals } = parseCommand(create, args, { role: { type: "string" } }, ["username"]);
+const createUsage = "users create <username> --role user|service|admin";
+const create = command(
+  { name: "users create", usage: createUsage, summary: "create an active account (people get a temporary password, shown once)" },
+  { role: { type: "string" } },
+  ["username"],
+  async ({ values, positionals }, context) => {
     const role = values.role;
     if (role === undefined || !["user", "service", "admin"].includes(role)) {
-      throw new UsageError("--role must be user, service or admin", create.usage);
+      throw new UsageError("--role must be user, service or admin", createUsage);
     }
     const answer = await context.api().json(createdUserAnswer, "POST", "/admin/api/users", { username: positionals[0], role });
     context.out(userSummary(answer.user));
@@ -138,38 +122,30 @@ const create: Command = {
       context.out(renderFields([["temporary password", answer.temporaryPassword]]));
       context.out("(shown once; it must be changed at the first sign-in)");
     }
-    return exitOk;
   },
-};
+);
 
-const show: Command = {
-  name: "users show",
-  usage: "users show <username|id>",
-  summary: "one account in detail",
-  async run(args, context) {
-    const { positionals } = parseCommand(show, args, {}, ["user"]);
-    const user = await resolveUser(context.api(), positionals[0]!);
-    context.out(
-      renderFields([
-        ["username", user.username],
-        ["id", user.id],
-        ["email", user.email],
-        ["role", user.role],
-        ["status", user.status],
-        ["must change password", user.mustChangePassword],
-        ["limits", user.customLimits ? "custom" : "defaults"],
-        ["rpm / burst", `${limitText(user.limits.rpm)} / ${limitText(user.limits.burst)}`],
-        ["concurrency", limitText(user.limits.concurrency)],
-        ["daily / monthly tokens", `${limitText(user.limits.dailyTokens)} / ${limitText(user.limits.monthlyTokens)}`],
-        ["models", user.limits.models === null ? "any" : user.limits.models.join(", ")],
-        ["monthly budget (US$)", limitText(user.limits.monthlyBudgetUsd ?? null)],
-        ["data boundaries", (user.boundaries ?? ["local"]).join(", ")],
-        ["created", shortTime(user.createdAt)],
-      ]),
-    );
-    return exitOk;
-  },
-};
+const show = command({ name: "users show", usage: "users show <username|id>", summary: "one account in detail" }, {}, ["user"], async ({ positionals }, context) => {
+  const user = await resolveUser(context.api(), positionals[0]!);
+  context.out(
+    renderFields([
+      ["username", user.username],
+      ["id", user.id],
+      ["email", user.email],
+      ["role", user.role],
+      ["status", user.status],
+      ["must change password", user.mustChangePassword],
+      ["limits", user.customLimits ? "custom" : "defaults"],
+      ["rpm / burst", `${limitText(user.limits.rpm)} / ${limitText(user.limits.burst)}`],
+      ["concurrency", limitText(user.limits.concurrency)],
+      ["daily / monthly tokens", `${limitText(user.limits.dailyTokens)} / ${limitText(user.limits.monthlyTokens)}`],
+      ["models", user.limits.models === null ? "any" : user.limits.models.join(", ")],
+      ["monthly budget (US$)", limitText(user.limits.monthlyBudgetUsd ?? null)],
+      ["data boundaries", (user.boundaries ?? ["local"]).join(", ")],
+      ["created", shortTime(user.createdAt)],
+    ]),
+  );
+});
 
 export const userCommands: Command[] = [
   list,

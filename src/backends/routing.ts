@@ -21,7 +21,7 @@ import type { DataBoundary } from "./types";
  * A model no backend lists goes to `local` (or the first usable backend), so
  * Ollama answers for it in its own words, as before the catalog existed.
  * Ollama's `:cloud` models stay on `local`, which then sends prompts to the
- * cloud: their boundary is `cloud`.
+ * cloud: their boundary is `cloud`; a key pinned to other backends is refused them.
  */
 
 export interface Routed {
@@ -83,7 +83,11 @@ export async function routeModel(input: RouteInput): Promise<Routed> {
   if (named && bare !== "" && crossable(named, bare) && pinnedOk(named)) {
     return { candidates: [named], model: bare, cloudBound: boundaryOf(named, bare) === "cloud" };
   }
-  if (isCloudModel(model)) return localRoute(catalog, model);
+  if (isCloudModel(model)) {
+    // Only Ollama runs its :cloud models: a key pinned elsewhere may not reach them through `local`.
+    if (!pinnedOk(catalog.local)) throw new GatehouseError("forbidden", { message: "Your key is pinned to backends that do not serve this model." });
+    return localRoute(catalog, model);
+  }
   const serves = await Promise.all(catalog.backends.map((backend) => input.serves(backend, model)));
   const serving = catalog.backends.filter((_, index) => serves[index]);
   const within = serving.filter((backend) => crossable(backend, model));

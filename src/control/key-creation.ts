@@ -5,6 +5,8 @@ import { GatehouseError } from "../errors";
 import { generateKey } from "../auth/api-keys";
 import { keyScopeSchema, type KeyScope } from "../auth/key-scope";
 import { insertApiKey } from "../db/api-keys";
+import { existingBackendNames } from "../db/backend-writes";
+import { builtInBackendName } from "../backends/types";
 import { validated } from "../middleware/validate";
 import { keyView } from "./views";
 
@@ -20,6 +22,20 @@ export const newKeyBody = keyScopeSchema.extend({
   expiresAt: z.union([z.iso.datetime({ offset: true }), z.number().int().positive()]).nullable().optional(),
 });
 
+/**
+ * A key pinned to a backend the catalog does not have could never be served:
+ * refused at creation, naming the names (the schema allows only [a-z0-9-]).
+ * A disabled backend exists and may be pinned; `local` is always there.
+ */
+async function requireKnownBackends(db: D1Database, names: readonly string[]): Promise<void> {
+  const rows = names.filter((name) => name !== builtInBackendName);
+  const existing = await existingBackendNames(db, rows);
+  const unknown = rows.filter((name) => !existing.has(name));
+  if (unknown.length > 0) {
+    throw new GatehouseError("invalid_request", { message: `backends: no backend named ${unknown.map((name) => `"${name}"`).join(", ")} in the catalog` });
+  }
+}
+
 export async function createKey(c: Context<AppEnv>, userId: string): Promise<Response> {
   // A scoped key must not mint a key without its scope: only a session or an unscoped key may.
   if (c.var.principal.via === "key" && c.var.principal.scope !== null) {
@@ -29,6 +45,7 @@ export async function createKey(c: Context<AppEnv>, userId: string): Promise<Res
   const now = Date.now();
   const expiresAt = body.expiresAt == null ? null : typeof body.expiresAt === "number" ? body.expiresAt : Date.parse(body.expiresAt);
   if (expiresAt !== null && expiresAt <= now) throw new GatehouseError("invalid_request", { message: "expiresAt: must be in the future" });
+  if (body.backends) await requireKnownBackends(c.env.DB, body.backends);
   const scope: KeyScope = {};
   if (body.models) scope.models = body.models;
   if (body.endpoints) scope.endpoints = body.endpoints;

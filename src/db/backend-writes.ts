@@ -27,6 +27,13 @@ export async function findBackendRow(db: D1Database, idOrName: string): Promise<
   return rows.find((row) => row.id === idOrName) ?? rows[0] ?? null;
 }
 
+/** Which of these names are catalog rows (enabled or not); the built-in `local` is not a row. */
+export async function existingBackendNames(db: D1Database, names: readonly string[]): Promise<Set<string>> {
+  if (names.length === 0) return new Set();
+  const rows = await drizzle(db).select({ name: backends.name }).from(backends).where(inArray(backends.name, [...names])).all();
+  return new Set(rows.map((row) => row.name));
+}
+
 /**
  * A catalog change written with its admin record. Plain data, so it travels
  * to the ledger over RPC; the credential in it is already sealed.

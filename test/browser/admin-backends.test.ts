@@ -1,8 +1,6 @@
-import type { Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { AdminClient } from "../e2e/helpers/accounts";
+import { describe, expect, test } from "vitest";
 import { openAdmin, textOnceContains, userRow } from "./helpers/admin-console";
-import { closeAdminSession, openAdminSession, type AdminSession } from "./helpers/admin-session";
+import { useAdminSession } from "./helpers/admin-session";
 import { screenshot, unexpectedProblems } from "./helpers/browser";
 
 /**
@@ -13,27 +11,19 @@ import { screenshot, unexpectedProblems } from "./helpers/browser";
  * it was sent.
  */
 describe("admin console: backends", () => {
-  let session: AdminSession | undefined;
-  let base: string;
-  let admin: AdminClient;
-  let page: Page;
-  let problems: string[];
-  let failed: string[];
+  const session = useAdminSession();
   const credential = `sk-browser-${crypto.randomUUID()}`;
 
-  beforeAll(async () => {
-    session = await openAdminSession();
-    ({ base, admin, page, problems, failed } = session);
-  }, 120_000);
-  afterAll(() => closeAdminSession(session), 60_000);
-
-  const row = (name: string) => page.locator(`#backends-table tr[data-backend="${name}"]`);
+  const row = (name: string) => session.page.locator(`#backends-table tr[data-backend="${name}"]`);
   const stored = async (name: string) =>
-    (await admin.json<{ backends: Array<{ name: string; enabled: boolean; hasCredential: boolean; slots: number; boundary: string; prices: unknown }> }>("GET", "/admin/api/backends")).backends.find((b) => b.name === name);
+    (await session.admin.json<{ backends: Array<{ name: string; enabled: boolean; hasCredential: boolean; slots: number; boundary: string; prices: unknown }> }>("GET", "/admin/api/backends")).backends.find((b) => b.name === name);
+
+  /** The focused element's accessible name (its aria-label, or its text). */
+  const focused = () => session.page.evaluate<string | null>(`document.activeElement.getAttribute("aria-label") ?? document.activeElement.textContent`);
 
   /** Everything the page holds as text: markup, every input's current value, and storage. */
   const pageText = () =>
-    page.evaluate<string>(
+    session.page.evaluate<string>(
       `[document.documentElement.outerHTML, ...[...document.querySelectorAll("input, textarea, select")].map((el) => el.value),
         JSON.stringify({ ...localStorage }), JSON.stringify({ ...sessionStorage })].join("\\n")`,
     );
@@ -45,76 +35,87 @@ describe("admin console: backends", () => {
   });
 
   test("add with a credential, edit, disable, enable, remove; nothing secret stays in the page", async () => {
-    await page.fill("#backend-name", "cloud-one");
-    await page.selectOption("#backend-kind", "openai");
-    await page.fill("#backend-url", "https://api.example.test/v1/");
-    await page.selectOption("#backend-boundary", "cloud");
-    await page.fill("#backend-slots", "3");
-    await page.fill("#backend-price-in", "2.5");
-    await page.fill("#backend-price-out", "10");
-    expect(await page.getAttribute("#backend-credential", "type")).toBe("password");
-    await page.fill("#backend-credential", credential);
-    await page.click("#backend-submit");
-    await textOnceContains(page, "#backends-message", "Added cloud-one");
+    await session.page.fill("#backend-name", "cloud-one");
+    await session.page.selectOption("#backend-kind", "openai");
+    await session.page.fill("#backend-url", "https://api.example.test/v1/");
+    await session.page.selectOption("#backend-boundary", "cloud");
+    await session.page.fill("#backend-slots", "3");
+    await session.page.fill("#backend-price-in", "2.5");
+    await session.page.fill("#backend-price-out", "10");
+    expect(await session.page.getAttribute("#backend-credential", "type")).toBe("password");
+    await session.page.fill("#backend-credential", credential);
+    await session.page.click("#backend-submit");
+    await textOnceContains(session.page, "#backends-message", "Added cloud-one");
     expect(await stored("cloud-one")).toMatchObject({ hasCredential: true, slots: 3, boundary: "cloud", prices: { inputPerMTok: 2.5, outputPerMTok: 10 } });
     await row("cloud-one").waitFor();
     expect(await row("cloud-one").textContent()).toContain("stored");
     expect(await pageText()).not.toContain(credential);
 
-    await page.click('button[aria-label="Edit cloud-one"]');
-    expect(await page.inputValue("#backend-url")).toBe("https://api.example.test/v1");
-    expect(await page.inputValue("#backend-credential")).toBe("");
-    await page.fill("#backend-slots", "5");
-    await page.click("#backend-submit");
-    await textOnceContains(page, "#backends-message", "Saved cloud-one");
+    await session.page.click('button[aria-label="Edit cloud-one"]');
+    expect(await session.page.inputValue("#backend-url")).toBe("https://api.example.test/v1");
+    expect(await session.page.inputValue("#backend-credential")).toBe("");
+    await session.page.fill("#backend-slots", "5");
+    await session.page.click("#backend-submit");
+    await textOnceContains(session.page, "#backends-message", "Saved cloud-one");
     // Left empty, the credential was kept.
     expect(await stored("cloud-one")).toMatchObject({ slots: 5, hasCredential: true });
-    await screenshot(page, "admin-backends");
+    await screenshot(session.page, "admin-backends");
 
-    await page.click('button[aria-label="Disable cloud-one"]');
-    await textOnceContains(page, "#backends-message", "Disabled cloud-one");
+    await session.page.click('button[aria-label="Disable cloud-one"]');
+    await textOnceContains(session.page, "#backends-message", "Disabled cloud-one");
     expect(await stored("cloud-one")).toMatchObject({ enabled: false });
-    await page.click('button[aria-label="Enable cloud-one"]');
-    await textOnceContains(page, "#backends-message", "Enabled cloud-one");
+    await session.page.click('button[aria-label="Enable cloud-one"]');
+    await textOnceContains(session.page, "#backends-message", "Enabled cloud-one");
     expect(await stored("cloud-one")).toMatchObject({ enabled: true });
 
-    await page.click('button[aria-label="Remove cloud-one"]');
-    await textOnceContains(page, "#backends-message", "Removed cloud-one");
+    // Remove asks first; Cancel and Escape keep the backend.
+    const remove = row("cloud-one").getByRole("button", { name: "Remove cloud-one" });
+    const ask = row("cloud-one").getByRole("group", { name: "Remove cloud-one?" });
+    await remove.click();
+    expect(await focused()).toBe("Yes, remove");
+    await ask.getByRole("button", { name: "Cancel" }).click();
+    await remove.click();
+    await session.page.keyboard.press("Escape");
+    expect(await focused()).toBe("Remove cloud-one");
+    expect(await stored("cloud-one")).toMatchObject({ enabled: true });
+    await remove.click();
+    await ask.getByRole("button", { name: "Yes, remove" }).click();
+    await textOnceContains(session.page, "#backends-message", "Removed cloud-one");
     expect(await stored("cloud-one")).toBeUndefined();
     await expect.poll(() => row("cloud-one").count(), { timeout: 10_000 }).toBe(0);
     expect(await pageText()).not.toContain(credential);
   });
 
   test("a refused backend shows the gateway's message; the credential typed is cleared anyway", async () => {
-    await page.fill("#backend-name", "bad-one");
-    await page.fill("#backend-url", "ftp://10.0.0.2");
-    await page.fill("#backend-credential", credential);
-    await page.click("#backend-submit");
-    expect(await textOnceContains(page, "#backends-message", "failed")).toMatch(/url: only http and https/);
-    expect(await page.inputValue("#backend-credential")).toBe("");
+    await session.page.fill("#backend-name", "bad-one");
+    await session.page.fill("#backend-url", "ftp://10.0.0.2");
+    await session.page.fill("#backend-credential", credential);
+    await session.page.click("#backend-submit");
+    expect(await textOnceContains(session.page, "#backends-message", "failed")).toMatch(/url: only http and https/);
+    expect(await session.page.inputValue("#backend-credential")).toBe("");
     expect(await stored("bad-one")).toBeUndefined();
     expect(await pageText()).not.toContain(credential);
-    expect(unexpectedProblems(problems, [400]), failed.join("\n")).toEqual([]);
+    expect(unexpectedProblems(session.problems, [400]), session.failed.join("\n")).toEqual([]);
   });
 
   test("a user's limits form grants data boundaries and sets a monthly spending limit", async () => {
-    const { userId } = await admin.userWithKey("budget-person");
-    await openAdmin(page, base);
-    await userRow(page, "budget-person").getByRole("button", { name: "Limits of budget-person" }).click();
-    const editor = page.locator(`tr.panel-row[data-panel-for="${userId}"] form.limits-editor`);
+    const { userId } = await session.admin.userWithKey("budget-person");
+    await openAdmin(session.page, session.base);
+    await userRow(session.page, "budget-person").getByRole("button", { name: "Limits of budget-person" }).click();
+    const editor = session.page.locator(`tr.panel-row[data-panel-for="${userId}"] form.limits-editor`);
     await editor.waitFor();
     expect(await editor.locator("input[value=local]").isChecked()).toBe(true);
     expect(await editor.locator("input[value=local]").isDisabled()).toBe(true);
     await editor.locator("input[name=monthlyBudgetUsd]").fill("twelve");
     await editor.getByRole("button", { name: "Save limits" }).click();
-    expect(await textOnceContains(page, `tr.panel-row[data-panel-for="${userId}"] [role=alert]`, "Not saved")).toContain("Monthly spending limit");
+    expect(await textOnceContains(session.page, `tr.panel-row[data-panel-for="${userId}"] [role=alert]`, "Not saved")).toContain("Monthly spending limit");
 
     await editor.locator("input[name=monthlyBudgetUsd]").fill("12.50");
     await editor.locator("input[value=cloud]").check();
     await editor.getByRole("button", { name: "Save limits" }).click();
-    await textOnceContains(page, "#users-message", "Limits of budget-person saved");
-    const { user } = await admin.json<{ user: { boundaries: string[]; allowCloudModels: boolean; limits: { monthlyBudgetUsd: number | null } } }>("GET", `/admin/api/users/${userId}`);
+    await textOnceContains(session.page, "#users-message", "Limits of budget-person saved");
+    const { user } = await session.admin.json<{ user: { boundaries: string[]; allowCloudModels: boolean; limits: { monthlyBudgetUsd: number | null } } }>("GET", `/admin/api/users/${userId}`);
     expect(user).toMatchObject({ boundaries: ["local", "cloud"], allowCloudModels: true, limits: { monthlyBudgetUsd: 12.5 } });
-    await expect.poll(() => userRow(page, "budget-person").locator(".limits-summary").textContent()).toContain("$12.5/month");
+    await expect.poll(() => userRow(session.page, "budget-person").locator(".limits-summary").textContent()).toContain("$12.5/month");
   });
 });

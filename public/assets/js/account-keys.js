@@ -7,6 +7,7 @@
 import { api, redirectIfSignedOut } from "./api.js";
 import { byId, formatTime, h, replace, say } from "./dom.js";
 import { messageFor } from "./account-messages.js";
+import { askFirst } from "./ask-first.js";
 
 /**
  * @typedef {object} KeyView
@@ -50,50 +51,28 @@ function stateBadge(key) {
 }
 
 /**
- * Revoking asks first, in the row itself: focus moves to the confirm button,
- * Cancel (or Escape) puts the Revoke button back.
+ * Revoking asks first, in the row itself (ask-first.js): focus moves to the
+ * confirm button, Cancel (or Escape) puts the Revoke button back.
  * @param {KeyView} key
- * @param {HTMLElement} cell
  * @param {() => Promise<void>} reload
  */
-function askToRevoke(key, cell, reload) {
-  const restore = () => {
-    replace(cell, revokeButton(key, cell, reload));
-    /** @type {HTMLElement} */ (cell.firstElementChild)?.focus();
-  };
-  const confirm = h("button", { type: "button", class: "danger small", "data-action": "confirm-revoke" }, "Yes, revoke");
-  const cancel = h("button", { type: "button", class: "secondary small", onclick: restore }, "Cancel");
-  confirm.addEventListener("click", async () => {
-    confirm.setAttribute("disabled", "");
-    try {
-      await api("DELETE", `/account/api/keys/${encodeURIComponent(key.id)}`);
-      say(byId("keys-status"), `Key “${key.name}” revoked. Programs using it are refused from now on.`, "ok");
-      await reload();
-    } catch (error) {
-      if (redirectIfSignedOut(error)) return;
-      say(byId("keys-status"), messageFor(error), "error");
-      restore();
-    }
+function revokeButton(key, reload) {
+  const button = h("button", { type: "button", class: "danger secondary small", "data-action": "revoke", "aria-label": `Revoke key ${key.name}` }, "Revoke");
+  return askFirst(button, {
+    question: `Revoke ${key.name}?`,
+    yes: "Yes, revoke",
+    action: "confirm-revoke",
+    act: async () => {
+      try {
+        await api("DELETE", `/account/api/keys/${encodeURIComponent(key.id)}`);
+        say(byId("keys-status"), `Key “${key.name}” revoked. Programs using it are refused from now on.`, "ok");
+        await reload();
+      } catch (error) {
+        if (redirectIfSignedOut(error)) return;
+        say(byId("keys-status"), messageFor(error), "error");
+      }
+    },
   });
-  const box = h("span", { class: "actions", role: "group", "aria-label": `Revoke ${key.name}?` }, h("span", {}, "Revoke?"), confirm, cancel);
-  box.addEventListener("keydown", (event) => {
-    if (/** @type {KeyboardEvent} */ (event).key === "Escape") restore();
-  });
-  replace(cell, box);
-  confirm.focus();
-}
-
-/**
- * @param {KeyView} key
- * @param {HTMLElement} cell
- * @param {() => Promise<void>} reload
- */
-function revokeButton(key, cell, reload) {
-  return h(
-    "button",
-    { type: "button", class: "danger secondary small", "data-action": "revoke", "aria-label": `Revoke key ${key.name}`, onclick: () => askToRevoke(key, cell, reload) },
-    "Revoke",
-  );
 }
 
 /**
@@ -102,7 +81,7 @@ function revokeButton(key, cell, reload) {
  */
 function keyRow(key, reload) {
   const actionCell = h("td");
-  if (key.revokedAt === null) actionCell.append(revokeButton(key, actionCell, reload));
+  if (key.revokedAt === null) actionCell.append(revokeButton(key, reload));
   const models = key.scope?.models;
   return h(
     "tr",

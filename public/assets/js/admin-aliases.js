@@ -9,6 +9,7 @@
 import { api } from "./api.js";
 import { byId, h, say } from "./dom.js";
 import { fillBody, reportError } from "./admin-ui.js";
+import { askFirst } from "./ask-first.js";
 
 /** @typedef {{ pattern: string, model: string }} Alias */
 
@@ -69,7 +70,11 @@ function render() {
         "td",
         { class: "actions" },
         h("button", { type: "button", class: "secondary", disabled: index === 0, "aria-label": `Move ${alias.pattern} up`, onclick: () => move(alias.pattern) }, "Up"),
-        h("button", { type: "button", class: "danger", "aria-label": `Remove ${alias.pattern}`, onclick: () => remove(alias.pattern) }, "Remove"),
+        askFirst(h("button", { type: "button", class: "danger", "aria-label": `Remove ${alias.pattern}` }, "Remove"), {
+          question: `Remove ${alias.pattern}?`,
+          yes: "Yes, remove",
+          act: async () => remove(alias.pattern),
+        }),
       ),
     ),
   );

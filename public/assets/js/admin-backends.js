@@ -5,11 +5,12 @@
  * Edit, changes one. The credential field is a password input that is
  * never filled from the gateway (which never sends it): left empty it keeps
  * the stored one, and it is cleared after every submit. The built-in `local`
- * and file-declared backends are listed without actions.
+ * and file-declared backends are listed without actions; Remove asks first.
  */
 import { api } from "./api.js";
 import { byId, h, say } from "./dom.js";
 import { cell, fillBody, reportError } from "./admin-ui.js";
+import { askFirst } from "./ask-first.js";
 
 /**
  * @typedef {{ id: string, name: string, kind: string, url: string, slots: number, priority: number, enabled: boolean,
@@ -73,7 +74,11 @@ function actions(b) {
       { type: "button", class: "secondary small", "aria-label": `${b.enabled ? "Disable" : "Enable"} ${b.name}`, onclick: () => change(b, { enabled: !b.enabled }, b.enabled ? "Disabled" : "Enabled") },
       b.enabled ? "Disable" : "Enable",
     ),
-    h("button", { type: "button", class: "danger small", "aria-label": `Remove ${b.name}`, onclick: () => removeBackend(b) }, "Remove"),
+    askFirst(h("button", { type: "button", class: "danger small", "aria-label": `Remove ${b.name}` }, "Remove"), {
+      question: `Remove ${b.name}?`,
+      yes: "Yes, remove",
+      act: () => removeBackend(b),
+    }),
   ];
 }
 

@@ -1,12 +1,13 @@
 // @ts-check
 /**
  * The keys of one account, inline under its row in #users: the list (name,
- * prefix, last use, expiry; revoke), and for service accounts a form for a
+ * prefix, last use, expiry; revoke, which asks first), and for service accounts a form for a
  * new key whose secret is shown once. Key names are user-written: text only.
  */
 import { api } from "./api.js";
 import { formatTime, h, say } from "./dom.js";
 import { cell, fillBody, reportError, showSecret } from "./admin-ui.js";
+import { askFirst } from "./ask-first.js";
 
 /** @typedef {import("./admin-store.js").AdminUser} AdminUser */
 /** @typedef {{ id: string, name: string, prefix: string, createdAt: number, lastUsedAt: number|null, expiresAt: number|null, revokedAt: number|null, active: boolean, scope: { models?: string[] } | null }} KeyView */
@@ -57,17 +58,18 @@ async function loadKeys(user, tbody, status) {
  */
 function keyRow(user, key, tbody, status) {
   const state = key.revokedAt !== null ? "revoked" : key.active ? "active" : "expired";
-  const revoke = h("button", { type: "button", class: "small danger secondary", "aria-label": `Revoke key ${key.name}` }, "Revoke");
-  revoke.addEventListener("click", async () => {
-    revoke.setAttribute("disabled", "");
-    try {
-      await api("DELETE", `/admin/api/users/${encodeURIComponent(user.id)}/keys/${encodeURIComponent(key.id)}`);
-      say(status, `Key ${key.name} revoked: it stops working at once.`, "ok");
-      await loadKeys(user, tbody, status);
-    } catch (error) {
-      revoke.removeAttribute("disabled");
-      reportError(status, "Revoking the key", error);
-    }
+  const revoke = askFirst(h("button", { type: "button", class: "small danger secondary", "aria-label": `Revoke key ${key.name}` }, "Revoke"), {
+    question: `Revoke ${key.name}?`,
+    yes: "Yes, revoke",
+    act: async () => {
+      try {
+        await api("DELETE", `/admin/api/users/${encodeURIComponent(user.id)}/keys/${encodeURIComponent(key.id)}`);
+        say(status, `Key ${key.name} revoked: it stops working at once.`, "ok");
+        await loadKeys(user, tbody, status);
+      } catch (error) {
+        reportError(status, "Revoking the key", error);
+      }
+    },
   });
   return h(
     "tr",

@@ -2,7 +2,7 @@ import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
 import { resetSimulator } from "../helpers/simulator";
 import { asKey, asSession, seedKey, seedUser } from "../identity/helpers";
-import { adminCookie } from "./helpers";
+import { adminCookie, backendBody, createBackend } from "./helpers";
 
 /**
  * Data boundaries as a user's permission (PATCH /admin/api/users/:id
@@ -102,14 +102,44 @@ describe("a key narrows the boundaries, never widens them", () => {
   });
 
   test("keys made through the API carry boundaries and pinned backends in their scope; bad ones are refused", async () => {
+    const cookie = await adminCookie();
+    const [boxA, boxB] = [(await createBackend(cookie, backendBody())).name, (await createBackend(cookie, backendBody({ enabled: false }))).name];
     const user = await seedUser({ limits });
     const { secret } = await seedKey(user.id);
-    const made = await asKey(secret, "POST", "/account/api/keys", { name: "pinned", boundaries: ["local"], backends: ["box-a", "box-b"] });
+    // A disabled backend exists, and `local` always does: both may be pinned.
+    const made = await asKey(secret, "POST", "/account/api/keys", { name: "pinned", boundaries: ["local"], backends: [boxA, boxB, "local"] });
     expect(made.status).toBe(201);
-    expect(((await made.json()) as { key: { scope: unknown } }).key.scope).toEqual({ boundaries: ["local"], backends: ["box-a", "box-b"] });
+    expect(((await made.json()) as { key: { scope: unknown } }).key.scope).toEqual({ boundaries: ["local"], backends: [boxA, boxB, "local"] });
     for (const body of [{ boundaries: ["internet"] }, { backends: ["Box A"] }, { backends: ["a", "a"] }, { backends: [] }]) {
       expect((await asKey(secret, "POST", "/account/api/keys", { name: "bad", ...body })).status, JSON.stringify(body)).toBe(400);
     }
+    for (const name of [boxA, boxB]) await asSession(cookie, "DELETE", `/admin/api/backends/${name}`);
+  });
+
+  test("a key pinned to a backend the catalog does not have is a 400 naming it, on the account and the admin API; no key is made", async () => {
+    const cookie = await adminCookie();
+    const known = (await createBackend(cookie, backendBody())).name;
+    const gone = (await createBackend(cookie, backendBody())).name;
+    expect((await asSession(cookie, "DELETE", `/admin/api/backends/${gone}`)).status).toBe(204);
+    const user = await seedUser({ limits });
+    const { secret } = await seedKey(user.id);
+    const keysBefore = await env.DB.prepare("SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ?").bind(user.id).first<number>("n");
+    const calls = [
+      () => asKey(secret, "POST", "/account/api/keys", { name: "typo", backends: [known, "no-such-box"] }),
+      () => asSession(cookie, "POST", `/admin/api/users/${user.id}/keys`, { name: "typo", backends: ["no-such-box", known] }),
+      () => asKey(secret, "POST", "/account/api/keys", { name: "removed", backends: [gone] }),
+    ];
+    for (const [index, call] of calls.entries()) {
+      const response = await call();
+      const body = (await response.json()) as { error: { code: string; message: string; request_id: string } };
+      expect(response.status, String(index)).toBe(400);
+      expect(body.error.code).toBe("invalid_request");
+      expect(body.error.message).toMatch(/^backends: /);
+      expect(body.error.message).toContain(index === 2 ? `"${gone}"` : '"no-such-box"');
+      expect(body.error.message).not.toContain(`"${known}"`);
+    }
+    expect(await env.DB.prepare("SELECT COUNT(*) AS n FROM api_keys WHERE user_id = ?").bind(user.id).first<number>("n")).toBe(keysBefore);
+    await asSession(cookie, "DELETE", `/admin/api/backends/${known}`);
   });
 });
 

@@ -1,9 +1,10 @@
-import { env } from "cloudflare:test";
+import { createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, describe, expect, test } from "vitest";
 import { postJson } from "../helpers/gateway";
 import { configureSimulator, resetSimulator, simulatorLog } from "../helpers/simulator";
 import { seedKey, seedUser } from "../identity/helpers";
 import { clearPolicies, readableContentOf, setPolicy, settled } from "./helpers";
+import { createApp } from "../../../src/app";
 
 /**
  * Placeholders restored in the client's answer toward the cloud: the model
@@ -90,5 +91,46 @@ describe.each(dialects)("$name", (dialect) => {
     expect(answer).not.toContain(email);
     expect(answer).toMatch(/\[EMAIL:[0-9a-f]{8}\]/);
     await settled(response.headers.get("x-request-id")!);
+  });
+});
+
+describe("GATEHOUSE_SENSITIVE_RESTORE", () => {
+  const app = createApp();
+  const placeholders = /\[AWS_KEY:[0-9a-f]{8}\][\s\S]*\[EMAIL:[0-9a-f]{8}\]/;
+
+  /** One cloud request through the whole worker with the setting as given (undefined: not set, the default). */
+  async function answerWith(setting: string | undefined, stream: boolean): Promise<string> {
+    const key = await cloudUser();
+    const bindings = setting === undefined ? env : { ...env, GATEHOUSE_SENSITIVE_RESTORE: setting };
+    const ctx = createExecutionContext();
+    const request = new Request("http://gatehouse.test/api/chat", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Authorization: `Bearer ${key.secret}` },
+      body: JSON.stringify(dialects[0]!.body(cloud, stream)),
+    });
+    const response = await app.fetch(request, bindings, ctx);
+    const answer = await response.text();
+    await waitOnExecutionContext(ctx);
+    expect(response.status, answer).toBe(200);
+    return answer;
+  }
+
+  test.each([false, true])("off: the cloud model's echoed placeholders reach the client as they are (stream %s)", async (stream) => {
+    const answer = await answerWith("off", stream);
+    expect(answer).not.toContain(aws);
+    expect(answer).not.toContain(email);
+    // The message's text, put together from the stream's lines (a placeholder may be cut across them).
+    const lines = answer.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line) as { message?: { content?: string } });
+    expect(lines.map((line) => line.message?.content ?? "").join("")).toMatch(placeholders);
+    // The model was sent placeholders all the same: off changes the answer, never what leaves.
+    const seen = JSON.stringify((await simulatorLog()).requests.map((r) => r.body));
+    expect(seen).not.toContain(aws);
+  });
+
+  test.each([["on"], [undefined]])("%s: the same answer comes back with the client's values", async (setting) => {
+    const answer = await answerWith(setting, false);
+    expect(answer).toContain(aws);
+    expect(answer).toContain(email);
+    expect(answer).not.toMatch(/\[(?:AWS_KEY|EMAIL):[0-9a-f]{8}\]/);
   });
 });

@@ -98,5 +98,9 @@ describe("routing: which backends may serve a request", () => {
     expect(names(routed.candidates)).toEqual(["local"]);
     expect(routed.cloudBound).toBe(true);
     expect((await routeModel(input("llama3"))).cloudBound).toBe(false);
+    // A key pinned elsewhere does not reach them through `local` (403, nothing sent); pinned to local it does.
+    expect(await refusal(routeModel(input("gpt-oss:120b-cloud", { boundaries: ["local", "cloud"], pinned: ["box2"] })))).toBe("forbidden");
+    expect(await refusal(routeModel(input("GLM-4.6:Cloud", { boundaries: ["local", "cloud"], pinned: ["box2", "cloudy"] })))).toBe("forbidden");
+    expect(names((await routeModel(input("gpt-oss:120b-cloud", { boundaries: ["local", "cloud"], pinned: ["box2", "local"] }))).candidates)).toEqual(["local"]);
   });
 });

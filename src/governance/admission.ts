@@ -78,9 +78,6 @@ export async function reportOutcome(
 
 type Stub<T extends Rpc.DurableObjectBranded> = DurableObjectStub<T>;
 
-/** The queue, as admission-beat.ts names it (there is one). */
-const queueObject = "queue";
-
 export class Admission implements AdmissionHandle {
   rate: RateInfo | null = null;
   backend: string | null = null;
@@ -92,8 +89,9 @@ export class Admission implements AdmissionHandle {
   private released: Promise<void> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
   private readonly startedAt = Date.now();
-  /** The user's object, as admission-beat.ts names it. */
+  /** The two objects, as admission-beat.ts names them. */
   private readonly userObject: string;
+  private readonly queueObject: string;
 
   constructor(
     private readonly limiter: Stub<UserLimiter>,
@@ -101,6 +99,7 @@ export class Admission implements AdmissionHandle {
     private readonly leaseId: string,
   ) {
     this.userObject = `user:${limiter.id.toString()}`;
+    this.queueObject = `queue:${queue.id.toString()}`;
     this.done = new Promise<void>((resolve) => (this.markDone = resolve));
   }
 
@@ -129,7 +128,7 @@ export class Admission implements AdmissionHandle {
     this.backend = result.ok ? result.backend : null;
     if (result.ok) {
       observeQueueWait(result.waitedMs); // gatehouse_queue_wait_seconds
-      if (!this.released) holdLease(queueObject, this.leaseId, Date.now());
+      if (!this.released) holdLease(this.queueObject, this.leaseId, Date.now());
     }
     if (this.released) {
       // Released while waiting (the client went away): give back a slot granted meanwhile.
@@ -148,7 +147,7 @@ export class Admission implements AdmissionHandle {
     const result = await this.call<FailoverResult>(() => this.queue.failover({ leaseId: this.leaseId, outcome, candidates }));
     this.queueState = result.ok ? "held" : "none";
     this.backend = result.ok ? result.backend : null;
-    if (!result.ok) dropLease(queueObject, this.leaseId);
+    if (!result.ok) dropLease(this.queueObject, this.leaseId);
     // Released while waiting (the client went away): the release gave the slot back already.
     return this.released ? null : this.backend;
   }
@@ -197,7 +196,7 @@ export class Admission implements AdmissionHandle {
     const calls: Promise<unknown>[] = [];
     const users = this.userHeld ? dueRenewal(this.userObject, this.leaseId, now) : [];
     if (users.length > 0) calls.push(Promise.resolve(this.limiter.renewAll(users)));
-    const slots = this.queueState === "held" ? dueRenewal(queueObject, this.leaseId, now) : [];
+    const slots = this.queueState === "held" ? dueRenewal(this.queueObject, this.leaseId, now) : [];
     if (slots.length > 0) calls.push(Promise.resolve(this.queue.renewAll(slots)));
     // A missed renewal is retried at a later beat; a lease unrenewed for its whole ttl lapses, as designed.
     await Promise.allSettled(calls);
@@ -210,7 +209,7 @@ export class Admission implements AdmissionHandle {
   private stopRenewing(): void {
     clearInterval(this.heartbeat);
     dropLease(this.userObject, this.leaseId);
-    dropLease(queueObject, this.leaseId);
+    dropLease(this.queueObject, this.leaseId);
   }
 }
 

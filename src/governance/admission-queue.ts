@@ -3,6 +3,7 @@ import type { BackendOutcome } from "../backends/breaker";
 import { configFrom } from "../config";
 import type { PlainBindings } from "../plain-bindings";
 import { BackendGates } from "./backend-gates";
+import { HeldLeases } from "./held-leases";
 import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
 import { LeaseStore } from "./lease-store";
 import {
@@ -25,8 +26,9 @@ export type { EnterInput, EnterResult, FailoverInput, FailoverResult, SlotCandid
  * accounts do). Each backend's breaker lives here too (backend-gates.ts), so
  * one serialized place decides who may send where.
  *
- * Held slots are leases persisted in SQLite (lease-store.ts), so an evicted
- * or restarted object still counts them and its alarm frees those whose
+ * Held slots are leases kept in memory and written to SQLite only when held
+ * long enough for the object to be evicted under them (held-leases.ts), so
+ * an evicted object still counts them and its alarm frees those whose
  * request died. Waiting requests are live RPC calls pending on this object;
  * they exist only in memory because they cannot outlive it. So do breakers:
  * an object evicted after being idle forgets them, and the next request is
@@ -38,22 +40,21 @@ export const admissionQueueName = "global";
 const outcomes = new Set<unknown>(["success", "failure", null, undefined]);
 
 export class AdmissionQueue extends DurableObject<PlainBindings> {
-  private readonly inflight = new Map<string, InflightLease>();
+  private readonly inflight: HeldLeases;
   private readonly line = new WaitingLine();
   private readonly gates: BackendGates;
-  private readonly store: LeaseStore;
+  /** The alarm as last set or read: known in memory, so a request never reads it back from storage. */
+  private alarmAt: number | null = null;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     const config = () => configFrom(this.env);
     this.gates = new BackendGates(() => ({ failures: config().GATEHOUSE_BREAKER_FAILURES, cooldownMs: config().GATEHOUSE_BREAKER_COOLDOWN * 1000 }));
-    this.store = new LeaseStore(ctx.storage.sql);
+    this.inflight = new HeldLeases(new LeaseStore(ctx.storage.sql));
     void ctx.blockConcurrencyWhile(async () => {
       this.gates.learn(localCandidates(config().GATEHOUSE_MAX_INFLIGHT));
-      for (const lease of this.store.open()) {
-        this.inflight.set(lease.leaseId, lease);
-        this.gates.hold(lease.backend, Date.now());
-      }
+      for (const lease of this.inflight.restore()) this.gates.hold(lease.backend, Date.now());
+      this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -106,13 +107,18 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     return result.ok || result.reason !== "full" ? (result as FailoverResult) : { ...result, reason: "none" };
   }
 
-  /** Keeps a live request's slot; false when it holds none. */
+  /** Keeps a live request's slot; false when it holds none (true while it waits). */
   async renew(leaseId: string): Promise<boolean> {
-    const lease = this.inflight.get(leaseId);
-    if (!lease) return this.line.has(leaseId);
-    lease.expiresAt = Date.now() + leaseTtlMs;
-    this.store.renew(leaseId, lease.expiresAt);
-    return true;
+    const [held] = await this.renewAll([leaseId]);
+    return held === true || this.line.has(leaseId);
+  }
+
+  /** Keeps the slots of every live request a worker names, in one call and one commit (admission-beat.ts). */
+  async renewAll(leaseIds: string[]): Promise<boolean[]> {
+    if (!Array.isArray(leaseIds) || leaseIds.length > 10_000 || !leaseIds.every((id) => typeof id === "string")) {
+      throw new TypeError("lease ids must be a list of strings");
+    }
+    return this.inflight.renew(leaseIds, Date.now());
   }
 
   /** Frees the slot (its backend's breaker learns `outcome`), or takes the request out of the queue. */
@@ -161,9 +167,10 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
 
   /** Frees the slots of requests that stopped renewing, and hands them on; lets half-open breakers take a trial. */
   override async alarm(): Promise<void> {
+    this.alarmAt = null;
     this.dropExpired(Date.now());
     this.pump(Date.now());
-    await this.scheduleAlarm(true);
+    await this.scheduleAlarm();
   }
 
   /** Hands free slots to waiting requests: failovers first, then in fair order. */
@@ -182,31 +189,29 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
       leaseId: waiter.leaseId, userId: waiter.userId, username: waiter.username, backend, trial,
       grantedAt: now, expiresAt: now + leaseTtlMs,
     };
-    this.inflight.set(lease.leaseId, lease);
-    this.store.put(lease);
+    this.inflight.add(lease);
     waiter.resolve({ ok: true, waitedMs: now - waiter.enqueuedAt, backend });
   }
 
   private freeLease(lease: InflightLease, outcome: BackendOutcome | null, now: number): void {
-    this.inflight.delete(lease.leaseId);
-    this.store.delete(lease.leaseId);
+    this.inflight.remove(lease.leaseId);
     this.gates.release(lease.backend, outcome, lease.trial === true, now);
   }
 
   private dropExpired(now: number): void {
-    const expired = expiredLeases([...this.inflight].map(([id, lease]) => [id, lease.expiresAt]), now);
+    const expired = expiredLeases([...this.inflight.values()].map((lease) => [lease.leaseId, lease.expiresAt]), now);
     for (const id of expired) this.freeLease(this.inflight.get(id)!, null, now);
   }
 
-  private async scheduleAlarm(afterAlarm = false): Promise<void> {
+  private async scheduleAlarm(): Promise<void> {
     const expiries = [...this.inflight.values()].map((lease) => lease.expiresAt);
     // Someone waits while a breaker cools down: wake when it may take a trial.
     const retryAt = this.line.all().length > 0 ? this.gates.nextRetryAt(Date.now()) : null;
     const next = earliestExpiry(retryAt === null ? expiries : [...expiries, retryAt]);
-    if (next === null) return;
-    // Inside alarm() the fired alarm may still read as set; always set the next one.
-    const current = afterAlarm ? null : await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    // An alarm already due earlier stays (it finds nothing, or sets the next): no storage call per request.
+    if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
+    this.alarmAt = next;
+    await this.ctx.storage.setAlarm(next);
   }
 }
 

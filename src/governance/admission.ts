@@ -4,6 +4,7 @@ import type { HealthOf } from "../backends/health-order";
 import { GatehouseError } from "../errors";
 import { observeQueueWait } from "../observability/registry";
 import { admissionQueue, type AdmissionQueue, type EnterInput, type EnterResult, type FailoverResult, type SlotCandidate } from "./admission-queue";
+import { dropLease, dueRenewal, holdLease } from "./admission-beat";
 import { leaseRenewMs, maxHoldMs } from "./lease";
 import type { Limits } from "./limits";
 import type { Reservation } from "./reservation";
@@ -87,13 +88,18 @@ export class Admission implements AdmissionHandle {
   private queueState: "none" | "waiting" | "held" = "none";
   private released: Promise<void> | null = null;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
-  private holdTimer: ReturnType<typeof setTimeout> | undefined;
+  private readonly startedAt = Date.now();
+  /** The two objects, as admission-beat.ts names them. */
+  private readonly userObject: string;
+  private readonly queueObject: string;
 
   constructor(
     private readonly limiter: Stub<UserLimiter>,
     private readonly queue: Stub<AdmissionQueue>,
     private readonly leaseId: string,
   ) {
+    this.userObject = `user:${limiter.id.toString()}`;
+    this.queueObject = `queue:${queue.id.toString()}`;
     this.done = new Promise<void>((resolve) => (this.markDone = resolve));
   }
 
@@ -108,6 +114,7 @@ export class Admission implements AdmissionHandle {
       throw new GatehouseError(decision.code, { retryAfter: decision.retryAfter, headers: rateLimitHeaders(decision.rate) });
     }
     this.userHeld = true;
+    holdLease(this.userObject, this.leaseId, Date.now());
     this.rate = decision.rate;
     this.startRenewing();
     return decision.output;
@@ -119,7 +126,10 @@ export class Admission implements AdmissionHandle {
     const result = await this.call<EnterResult>(() => this.queue.enter({ ...request, leaseId: this.leaseId }));
     this.queueState = result.ok ? "held" : "none";
     this.backend = result.ok ? result.backend : null;
-    if (result.ok) observeQueueWait(result.waitedMs); // gatehouse_queue_wait_seconds
+    if (result.ok) {
+      observeQueueWait(result.waitedMs); // gatehouse_queue_wait_seconds
+      if (!this.released) holdLease(this.queueObject, this.leaseId, Date.now());
+    }
     if (this.released) {
       // Released while waiting (the client went away): give back a slot granted meanwhile.
       if (result.ok) await this.queue.release(this.leaseId).catch(() => {});
@@ -137,6 +147,7 @@ export class Admission implements AdmissionHandle {
     const result = await this.call<FailoverResult>(() => this.queue.failover({ leaseId: this.leaseId, outcome, candidates }));
     this.queueState = result.ok ? "held" : "none";
     this.backend = result.ok ? result.backend : null;
+    if (!result.ok) dropLease(this.queueObject, this.leaseId);
     // Released while waiting (the client went away): the release gave the slot back already.
     return this.released ? null : this.backend;
   }
@@ -170,27 +181,35 @@ export class Admission implements AdmissionHandle {
     }
   }
 
-  /** Extends the held leases; run every leaseRenewMs while the request lives. */
-  async renew(): Promise<void> {
-    const calls: Promise<boolean>[] = [];
-    if (this.userHeld) calls.push(Promise.resolve(this.limiter.renew(this.leaseId)));
-    if (this.queueState === "held") calls.push(Promise.resolve(this.queue.renew(this.leaseId)));
-    // A missed renewal is retried at the next beat; two in a row and the lease lapses, as designed.
+  /**
+   * This request's beat (every leaseRenewMs while it lives): renews, in one
+   * call per object, every lease the isolate's live requests hold there that
+   * another beat has not renewed lately (admission-beat.ts); often none.
+   */
+  async renew(now = Date.now()): Promise<void> {
+    if (now - this.startedAt >= maxHoldMs) {
+      // A request this old is stuck: stop renewing so its leases lapse, and let its context go.
+      this.stopRenewing();
+      this.markDone();
+      return;
+    }
+    const calls: Promise<unknown>[] = [];
+    const users = this.userHeld ? dueRenewal(this.userObject, this.leaseId, now) : [];
+    if (users.length > 0) calls.push(Promise.resolve(this.limiter.renewAll(users)));
+    const slots = this.queueState === "held" ? dueRenewal(this.queueObject, this.leaseId, now) : [];
+    if (slots.length > 0) calls.push(Promise.resolve(this.queue.renewAll(slots)));
+    // A missed renewal is retried at a later beat; a lease unrenewed for its whole ttl lapses, as designed.
     await Promise.allSettled(calls);
   }
 
   private startRenewing(): void {
     this.heartbeat = setInterval(() => void this.renew(), leaseRenewMs);
-    this.holdTimer = setTimeout(() => {
-      // A request this old is stuck: stop renewing so its leases lapse, and let its context go.
-      this.stopRenewing();
-      this.markDone();
-    }, maxHoldMs);
   }
 
   private stopRenewing(): void {
     clearInterval(this.heartbeat);
-    clearTimeout(this.holdTimer);
+    dropLease(this.userObject, this.leaseId);
+    dropLease(this.queueObject, this.leaseId);
   }
 }
 

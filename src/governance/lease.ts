@@ -17,6 +17,14 @@ export const leaseRenewMs = 20_000;
  */
 export const maxHoldMs = 30 * 60_000;
 
+/**
+ * How long a slot may live in a Durable Object's memory only: workerd evicts
+ * an object 10 s after its last call ended, and a long answer may hold a slot
+ * past that with no call on the object, so by then it is on disk (with margin
+ * for a loaded machine's timers). Shorter requests never write their slot.
+ */
+export const spillAfterMs = 5_000;
+
 /** Lease ids whose expiry is at or before `now`. */
 export function expiredLeases(expiries: Iterable<[string, number]>, now: number): string[] {
   const ids: string[] = [];

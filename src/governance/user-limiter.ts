@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { PlainBindings } from "../plain-bindings";
 import type { TokenUsage } from "../inference/exchange";
-import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
+import { earliestExpiry, expiredLeases, leaseTtlMs, spillAfterMs } from "./lease";
 import { limitsSchema, type Limits } from "./limits";
 import { charge } from "./quota-window";
 import type { Reservation } from "./reservation";
@@ -10,13 +10,20 @@ import { decide, emptyLimiterState, usageReport, type Decision, type LimiterStat
 
 /**
  * One per user (named by user id): the serialized counter that admits or
- * refuses that user's requests. Every method reads and changes the state
- * synchronously, then persists it; a Durable Object runs one event at a
- * time and holds its input while storage writes are pending, so 40 racing
- * requests against a burst of 10 see exactly 10 admissions.
+ * refuses that user's requests. Every method reads and changes the state in
+ * memory synchronously, and a Durable Object runs one event at a time, so 40
+ * racing requests against a burst of 10 see exactly 10 admissions.
  *
  * Storage: one KV entry "state" = LimiterState (bucket, usage windows,
- * held leases), on disk, so counters survive a restart.
+ * held leases), on disk, so counters survive a restart. A release (the
+ * charge) writes it at once; an admission writes it within spillAfterMs, or
+ * with the release when that comes first: under workerd's 10 s idle
+ * eviction, so an evicted object still counts a long request's slot, while a
+ * short request costs one commit, not two. A restart inside that window ends
+ * the admitted request anyway; what it loses is that request's rate token.
+ * The alarm goes in the same commit when it must move earlier; its time is
+ * kept in memory, and an alarm that finds nothing to free is left to fire
+ * rather than deleted per request.
  */
 
 const stateKey = "state";
@@ -43,11 +50,16 @@ export interface AcquireInput {
 
 export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
+  /** The alarm as last set or read. */
+  private alarmAt: number | null = null;
+  /** Pending while an admission's change is in memory only. */
+  private writeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     void ctx.blockConcurrencyWhile(async () => {
       this.state = (await ctx.storage.get<LimiterState>(stateKey)) ?? emptyLimiterState();
+      this.alarmAt = await ctx.storage.getAlarm();
     });
   }
 
@@ -64,17 +76,30 @@ export class UserLimiter extends DurableObject<PlainBindings> {
       leases: { ...this.state.leases, [leaseId]: now + leaseTtlMs },
       reserved: { ...this.state.reserved, [leaseId]: decision.held },
     };
-    await this.persist();
+    this.writeTimer ??= setTimeout(() => void this.persist(), spillAfterMs);
     return decision;
   }
 
   /** Keeps a live request's slot; false when the lease is gone (expired or released). */
   async renew(id: string): Promise<boolean> {
-    leaseId.parse(id);
-    if (this.state.leases[id] === undefined) return false;
-    this.state = { ...this.state, leases: { ...this.state.leases, [id]: Date.now() + leaseTtlMs } };
+    const [held] = await this.renewAll([id]);
+    return held === true;
+  }
+
+  /** Keeps the slots of every live request a worker names, in one call and one commit (admission-beat.ts). */
+  async renewAll(ids: string[]): Promise<boolean[]> {
+    const parsed = z.array(leaseId).max(10_000).parse(ids);
+    const expiresAt = Date.now() + leaseTtlMs;
+    const leases = { ...this.state.leases };
+    const held = parsed.map((id) => {
+      if (leases[id] === undefined) return false;
+      leases[id] = expiresAt;
+      return true;
+    });
+    if (!held.includes(true)) return held;
+    this.state = { ...this.state, leases };
     await this.persist();
-    return true;
+    return held;
   }
 
   /**
@@ -104,14 +129,15 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** Frees the slots of requests that stopped renewing (their process died). */
   override async alarm(): Promise<void> {
-    this.dropExpired(Date.now());
-    // Inside alarm() the fired alarm may still read as set; always set the next one.
-    await this.persist(true);
+    this.alarmAt = null;
+    // Nothing lapsed (the usual case: every request released): only the next alarm, if anything is held.
+    await (this.dropExpired(Date.now()) ? this.persist() : this.persist({ stateChanged: false }));
   }
 
-  private dropExpired(now: number): void {
+  /** True when a lease lapsed (the state changed). */
+  private dropExpired(now: number): boolean {
     const expired = expiredLeases(Object.entries(this.state.leases), now);
-    if (expired.length === 0) return;
+    if (expired.length === 0) return false;
     const leases = { ...this.state.leases };
     const reserved = { ...this.state.reserved };
     // A lapsed lease's request died with its process; what it held goes back to the quota.
@@ -120,17 +146,23 @@ export class UserLimiter extends DurableObject<PlainBindings> {
       delete reserved[id];
     }
     this.state = { ...this.state, leases, reserved };
+    return true;
   }
 
-  private async persist(afterAlarm = false): Promise<void> {
-    await this.ctx.storage.put(stateKey, this.state);
-    const next = earliestExpiry(Object.values(this.state.leases));
-    if (next === null) {
-      await this.ctx.storage.deleteAlarm();
-      return;
+  /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
+  private async persist({ stateChanged = true } = {}): Promise<void> {
+    if (stateChanged) {
+      clearTimeout(this.writeTimer);
+      this.writeTimer = undefined;
     }
-    const current = afterAlarm ? null : await this.ctx.storage.getAlarm();
-    if (current === null || current > next) await this.ctx.storage.setAlarm(next);
+    const writes = stateChanged ? [this.ctx.storage.put(stateKey, this.state)] : [];
+    const next = earliestExpiry(Object.values(this.state.leases));
+    // An alarm due earlier than needed stays: it frees nothing and sets the next, once per lease time at most.
+    if (next !== null && (this.alarmAt === null || this.alarmAt > next)) {
+      this.alarmAt = next;
+      writes.push(this.ctx.storage.setAlarm(next));
+    }
+    await Promise.all(writes);
   }
 }
 

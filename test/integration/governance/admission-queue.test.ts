@@ -2,6 +2,7 @@ import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } fr
 import { describe, expect, test } from "vitest";
 import { untilWaiting } from "./queue-waiting";
 import type { AdmissionQueue, EnterResult } from "../../../src/governance/admission-queue";
+import { spillAfterMs } from "../../../src/governance/lease";
 
 // The test config sets GATEHOUSE_MAX_INFLIGHT=2, GATEHOUSE_MAX_QUEUE=16, GATEHOUSE_QUEUE_TIMEOUT=4.
 const queueStub = () => env.ADMISSION.get(env.ADMISSION.idFromName(`test-${crypto.randomUUID()}`));
@@ -134,10 +135,12 @@ describe("AdmissionQueue (error)", () => {
     expect(users).toEqual(["alive", "next"]);
   });
 
-  test("held slots are on disk: an evicted queue still counts them", async () => {
+  test("slots held past spillAfterMs are on disk: an evicted queue still counts them", async () => {
     const stub = queueStub();
     const held = [request("a"), request("b")];
     for (const req of held) await stub.enter(req);
+    // workerd evicts an object 10 s after its last call; a slot held spillAfterMs (under that) is written by then.
+    await new Promise((resolve) => setTimeout(resolve, spillAfterMs + 500));
     await evictDurableObject(stub);
     expect((await stub.snapshot()).inflight).toBe(2);
     // Still full: a newcomer waits until one of the restored slots is given back.

@@ -1,5 +1,6 @@
 import { env, evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
+import { spillAfterMs } from "../../../src/governance/lease";
 import { defaultLimits, type Limits } from "../../../src/governance/limits";
 import type { UserLimiter } from "../../../src/governance/user-limiter";
 import type { LimiterState } from "../../../src/governance/user-policy";
@@ -77,6 +78,17 @@ describe("UserLimiter (happy)", () => {
     expect(report.day.used).toBe(12);
     expect(report.rate?.remaining).toBe(9);
   });
+
+  test("a slot held past spillAfterMs is on disk: an evicted limiter still counts it and its rate token", async () => {
+    const stub = limiter();
+    const one = limits({ concurrency: 1 });
+    expect((await stub.acquire({ leaseId: lease(), limits: one })).ok).toBe(true);
+    // workerd evicts an object 10 s after its last call; an admission is written by spillAfterMs, under that.
+    await new Promise((resolve) => setTimeout(resolve, spillAfterMs + 500));
+    await evictDurableObject(stub);
+    expect(await stub.report(one)).toMatchObject({ inflight: 1, rate: { remaining: 9 } });
+    expect(await stub.acquire({ leaseId: lease(), limits: one })).toMatchObject({ ok: false, code: "too_many_concurrent" });
+  });
 });
 
 describe("UserLimiter leases (error)", () => {
@@ -87,9 +99,12 @@ describe("UserLimiter leases (error)", () => {
     expect((await stub.acquire({ leaseId: lease(), limits: one })).ok).toBe(false);
     // Nobody renews: move the lease's expiry into the past, as if a minute went by.
     await runInDurableObject(stub, async (instance: UserLimiter, state) => {
-      const stored = (await state.storage.get<LimiterState>("state"))!;
+      const held = (instance as unknown as { state: LimiterState }).state;
+      const stored = { ...held, leases: { ...held.leases } };
       for (const id of Object.keys(stored.leases)) stored.leases[id] = Date.now() - 1;
+      // By then the admission was on disk with its alarm (written spillAfterMs after it).
       await state.storage.put("state", stored);
+      await state.storage.setAlarm(Date.now() - 1);
       (instance as unknown as { state: LimiterState }).state = stored;
     });
     expect(await runDurableObjectAlarm(stub)).toBe(true);

@@ -18,7 +18,7 @@ import { startBareProxy, runtimeOf } from "./bench/bare-proxy";
 import { sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
 import { serviceProcesses } from "./bench/process-cpu";
-import { findWorkerd, peakRssDuring, serviceRss } from "./bench/process-memory";
+import { findWorkerd, peakDuring, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
 import { routingStepBench } from "./bench/routing-step";
 import { sensitiveScanBench } from "./bench/sensitive-scan";
@@ -83,8 +83,10 @@ async function main(): Promise<void> {
     results.streaming = await streamingRounds(sides, options);
     progress("streaming", results.streaming);
     if (workerd) {
-      const { peakMiB, startMiB } = await peakRssDuring(workerd, 50, () => sequentialClients(gated, "/api/chat", streamed, 64, 2));
-      results.memory64Streams = { workerdStartMiB: round(startMiB), workerdPeakMiB: round(peakMiB) };
+      // workerd alone (the installed unit's only process) and every process of `npm start` together, sampled side by side.
+      const service = peakDuring(async () => (await serviceRss(gatehouse.child.pid!)).totalMiB, 100, () => sequentialClients(gated, "/api/chat", streamed, 64, 2));
+      const [{ peakMiB, startMiB }, all] = await Promise.all([peakRssDuring(workerd, 50, () => service), service]);
+      results.memory64Streams = { workerdStartMiB: round(startMiB), workerdPeakMiB: round(peakMiB), servicePeakMiB: round(all.peakMiB) };
     }
     await setSim({});
     if (profilePort) {

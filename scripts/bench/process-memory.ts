@@ -15,14 +15,19 @@ export async function rssMiB(pid: number): Promise<number> {
 
 /** Samples a process's RSS every `everyMs` while `work` runs; returns the peak in MiB. */
 export async function peakRssDuring<T>(pid: number, everyMs: number, work: () => Promise<T>): Promise<{ result: T; peakMiB: number; startMiB: number }> {
-  const startMiB = await rssMiB(pid);
+  return peakDuring(() => rssMiB(pid), everyMs, work);
+}
+
+/** Samples a measure (MiB) every `everyMs` while `work` runs; returns the first and the highest value. */
+export async function peakDuring<T>(sample: () => Promise<number>, everyMs: number, work: () => Promise<T>): Promise<{ result: T; peakMiB: number; startMiB: number }> {
+  const startMiB = await sample();
   let peakMiB = startMiB;
   const timer = setInterval(() => {
-    rssMiB(pid).then((value) => (peakMiB = Math.max(peakMiB, value)), () => {});
+    sample().then((value) => (peakMiB = Math.max(peakMiB, value)), () => {});
   }, everyMs);
   try {
     const result = await work();
-    peakMiB = Math.max(peakMiB, await rssMiB(pid));
+    peakMiB = Math.max(peakMiB, await sample());
     return { result, peakMiB, startMiB };
   } finally {
     clearInterval(timer);

@@ -87,8 +87,10 @@ export class AuditLedger extends DurableObject<PlainBindings> {
     const expected = this.head;
     const probe = !this.broken && expected.seq > 0;
     const results = probe ? await d.batch([headQuery(d, expected), first, ...rest]) : await d.batch([first, ...rest]);
+    // The anchor moves only when the chain did: a batch that seals nothing (a write-ahead begin) costs no storage commit here.
+    const moved = head.seq !== expected.seq || head.hash !== expected.hash;
     this.head = head;
-    await this.ctx.storage.put(anchorKey, head);
+    if (moved) await this.ctx.storage.put(anchorKey, head);
     if (probe) await this.noteBroken(judgeHead(expected, (results[0] as HeadSeen[])[0]));
   }
 

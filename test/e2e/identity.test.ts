@@ -41,7 +41,8 @@ describe("identity end to end against npm start", () => {
 
   beforeAll(async () => {
     simulator = await startSimulator();
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
+    // The real cost of a password check (the default 600,000 iterations), end to end.
+    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_PBKDF2_ITERATIONS: "600000" } });
   });
   afterAll(async () => {
     await gatehouse?.stop();

@@ -39,8 +39,7 @@ describe("JSON log lines on stdout", () => {
 
   beforeAll(async () => {
     simulator = await startSimulator();
-    // Cheap key derivation: a dozen password checks in a second or two must not meet the PBKDF2 budget (503 overloaded, logged at error on stderr).
-    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}`, GATEHOUSE_PBKDF2_ITERATIONS: "1000" } });
+    gatehouse = await startGatehouse({ env: { GATEHOUSE_OLLAMA: `127.0.0.1:${simulator.port}` } });
     const admin = await AdminClient.signIn(gatehouse.url);
     secrets.push(admin.cookie.split("=").slice(1).join("="));
     const { secret: adminKey } = await admin.json<{ secret: string }>("POST", "/account/api/keys", { name: "logs-admin" });

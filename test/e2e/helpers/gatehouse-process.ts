@@ -66,6 +66,9 @@ export async function startGatehouse(options: StartOptions = {}): Promise<Gateho
       GATEHOUSE_PORT: String(port),
       GATEHOUSE_DATA: dataDir,
       GATEHOUSE_ADMIN_PASSWORD: "first-admin-password-for-tests",
+      // Cheap key derivation unless a test asks for the real cost (identity.test.ts): a test's burst of sign-ins
+      // must not meet the gateway-wide PBKDF2 budget (7 derivations a second at 600,000) and get 503 overloaded.
+      GATEHOUSE_PBKDF2_ITERATIONS: "1000",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],

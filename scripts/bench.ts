@@ -91,8 +91,9 @@ async function main(): Promise<void> {
     await setSim({});
     if (profilePort) {
       const isolates = await profileWorker(profilePort, () => throughput(gated, "/api/chat", chat, 64, { seconds }));
-      for (const { isolate, busyMsPerRequest, hottest } of isolates) {
+      for (const { isolate, busyMsPerRequest, hottest, inclusive } of isolates) {
         console.error(`bench: ${isolate}: ${busyMsPerRequest} ms sampled busy per request; hottest functions (self time):\n${hottest.join("\n")}`);
+        console.error(`bench: ${isolate}: by inclusive time (share of JavaScript time, not idle, not (program)):\n${inclusive.join("\n")}`);
       }
       results.profile = isolates;
     }

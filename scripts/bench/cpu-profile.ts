@@ -9,6 +9,7 @@
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
 }
 
 interface Profile {
@@ -22,6 +23,8 @@ export interface IsolateProfile {
   /** Sampled time outside "(idle)", per request driven (wall time while running: it includes waiting for the CPU on a loaded machine). */
   busyMsPerRequest: number;
   hottest: string[];
+  /** Functions by inclusive time (a sample counts for every function on its stack, once): a pipeline step's whole synchronous cost. */
+  inclusive: string[];
 }
 
 export async function profileWorker(port: number, run: () => Promise<{ requests: number }>, top = Number(process.env.BENCH_PROFILE_TOP ?? 25)): Promise<IsolateProfile[]> {
@@ -39,7 +42,7 @@ export async function profileWorker(port: number, run: () => Promise<{ requests:
     const { profile } = await send<{ profile: Profile }>("Profiler.stop");
     send.close();
     const { busyMs, hottest } = selfTime(profile, top);
-    if (busyMs > 0) out.push({ isolate: target.title.replace(/^workerd: /, ""), busyMsPerRequest: Math.round((100 * busyMs) / Math.max(1, requests)) / 100, hottest });
+    if (busyMs > 0) out.push({ isolate: target.title.replace(/^workerd: /, ""), busyMsPerRequest: Math.round((100 * busyMs) / Math.max(1, requests)) / 100, hottest, inclusive: inclusiveTime(profile, top) });
   }
   return out;
 }
@@ -62,6 +65,36 @@ async function connect(url: string): Promise<Send> {
       socket.send(JSON.stringify({ id, method, params }));
     });
   return Object.assign(send, { close: () => socket.close() });
+}
+
+const nameOf = (frame: ProfileNode["callFrame"]) => `${frame.functionName || "(anonymous)"}${frame.url ? ` ${frame.url.split("/").pop()}:${frame.lineNumber}` : ""}`;
+
+/** Inclusive time by function, as shares of the busy (not idle) sampled time. */
+function inclusiveTime(profile: Profile, top: number): string[] {
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
+  const totals = new Map<string, number>();
+  let busy = 0;
+  profile.samples.forEach((sample, i) => {
+    const micros = profile.timeDeltas[i + 1] ?? 0;
+    const leaf = byId.get(sample)?.callFrame;
+    if (!leaf || leaf.functionName === "(idle)" || leaf.functionName === "(program)" || leaf.functionName === "(root)") return;
+    busy += micros;
+    const seen = new Set<string>();
+    for (let id: number | undefined = sample; id !== undefined; id = parent.get(id)) {
+      const frame = byId.get(id)?.callFrame;
+      if (!frame || frame.functionName === "(root)") continue;
+      const name = nameOf(frame);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      totals.set(name, (totals.get(name) ?? 0) + micros);
+    }
+  });
+  return [...totals.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([name, micros]) => `${((100 * micros) / Math.max(1, busy)).toFixed(1).padStart(5)}%  ${name}`);
 }
 
 /** Self time by function, weighted by each sample's interval, as shares of all sampled time. */

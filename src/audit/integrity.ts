@@ -1,5 +1,5 @@
-import { drizzle } from "drizzle-orm/d1";
-import { headQuery, type HeadSeen } from "../db/audit-chain";
+import type { HeadSeen } from "../db/audit-chain";
+import { headStatement } from "../db/audit-writes";
 import type { ChainHead } from "./group-commit";
 
 /**
@@ -32,7 +32,7 @@ export interface ChainBroken {
  */
 export async function checkAgainst(db: D1Database, expected: ChainHead, now = Date.now()): Promise<ChainBroken | null> {
   if (expected.seq === 0) return null;
-  const [seen] = await headQuery(drizzle(db), expected);
+  const [seen] = (await headStatement(db, expected).all<HeadSeen>()).results;
   return judgeHead(expected, seen, now);
 }
 

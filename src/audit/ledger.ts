@@ -1,8 +1,8 @@
 import { DurableObject } from "cloudflare:workers";
-import { drizzle } from "drizzle-orm/d1";
 import { configFrom } from "../config";
 import type { PlainBindings } from "../plain-bindings";
-import { headQuery, lastLink, type HeadSeen } from "../db/audit-chain";
+import { lastLink, type HeadSeen } from "../db/audit-chain";
+import { headStatement } from "../db/audit-writes";
 import { purgeContentBefore } from "../db/audit-content";
 import { getEvent, unsealedFinished, type EventCompletion } from "../db/audit-events";
 import type { AdminWrite } from "./admin-write";
@@ -81,27 +81,23 @@ export class AuditLedger extends DurableObject<PlainBindings> {
   private async commit(statements: Statement[], head: ChainHead): Promise<void> {
     const [first, ...rest] = statements;
     if (!first) return;
-    const d = this.d;
+    const db = this.env.DB;
     // Every write first reads where D1 ends, in its own batch (one transaction, no round trip of its own):
     // D1 must still end where this ledger left it. The write lands either way (requests must still be recorded).
     const expected = this.head;
     const probe = !this.broken && expected.seq > 0;
-    const results = probe ? await d.batch([headQuery(d, expected), first, ...rest]) : await d.batch([first, ...rest]);
+    const results = probe ? await db.batch([headStatement(db, expected), first, ...rest]) : await db.batch([first, ...rest]);
     // The anchor moves only when the chain did: a batch that seals nothing (a write-ahead begin) costs no storage commit here.
     const moved = head.seq !== expected.seq || head.hash !== expected.hash;
     this.head = head;
     if (moved) await this.ctx.storage.put(anchorKey, head);
-    if (probe) await this.noteBroken(judgeHead(expected, (results[0] as HeadSeen[])[0]));
-  }
-
-  private get d() {
-    return drizzle(this.env.DB);
+    if (probe) await this.noteBroken(judgeHead(expected, (results[0]!.results as HeadSeen[])[0]));
   }
 
   /** Write-ahead: resolves once the started record is committed. */
   async begin(started: SealedEvent, prompt: string | null): Promise<void> {
     const now = Date.now();
-    await this.writer.submit(async () => beginOp(this.d, started, prompt, now));
+    await this.writer.submit(async () => beginOp(this.env.DB, started, prompt, now));
     this.open.set(started.id, started);
     // Bounded: a completion whose record was dropped here reads it back from D1.
     if (this.open.size > maxOpen) this.open.delete(this.open.keys().next().value ?? "");
@@ -117,7 +113,7 @@ export class AuditLedger extends DurableObject<PlainBindings> {
     }
     const record = started;
     const now = Date.now();
-    await this.writer.submit((draft) => completeOp(this.d, draft, record, completion, response, now));
+    await this.writer.submit((draft) => completeOp(this.env.DB, draft, record, completion, response, now));
     this.open.delete(id);
     return true;
   }
@@ -125,19 +121,19 @@ export class AuditLedger extends DurableObject<PlainBindings> {
   /** A finished refusal of an authenticated request, sealed at once. */
   async refusal(event: SealedEvent): Promise<void> {
     const now = Date.now();
-    await this.writer.submit((draft) => refusalOp(this.d, draft, event, now));
+    await this.writer.submit((draft) => refusalOp(this.env.DB, draft, event, now));
   }
 
   /** One more unauthenticated refusal in its bucket. */
   async flood(bucket: SealedEvent): Promise<void> {
-    await this.writer.submit(async () => floodOp(this.d, bucket));
+    await this.writer.submit(async () => floodOp(this.env.DB, bucket));
   }
 
   /** Admin records, with the change (users, backends) they record when there is one: committed together or not at all. */
   async adminAction(action: SealedAdminAction | SealedAdminAction[], write?: AdminWrite): Promise<void> {
     const now = Date.now();
     const actions = Array.isArray(action) ? action : [action];
-    await this.writer.submit((draft) => adminOp(this.d, draft, actions, now, write));
+    await this.writer.submit((draft) => adminOp(this.env.DB, draft, actions, now, write));
   }
 
   /** Seals finished rows not yet in the chain; returns how many. */
@@ -147,7 +143,7 @@ export class AuditLedger extends DurableObject<PlainBindings> {
       const now = Date.now();
       const rows = await unsealedFinished(this.env.DB, now, bucketGraceMs, 500);
       if (rows.length === 0) return sealed;
-      await this.writer.submit((draft) => backlogOp(this.d, draft, rows, now));
+      await this.writer.submit((draft) => backlogOp(this.env.DB, draft, rows, now));
       sealed += rows.length;
     }
   }

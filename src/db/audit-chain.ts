@@ -1,6 +1,5 @@
 import { desc, eq, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import type { Db } from "./audit-events";
 import { adminActions, auditChain, auditEvents } from "./schema";
 
 /** Queries on audit_chain, the hash chain over audit_events and admin_actions. */
@@ -8,35 +7,15 @@ import { adminActions, auditChain, auditEvents } from "./schema";
 export type ChainRow = typeof auditChain.$inferSelect;
 export type NewChainRow = typeof auditChain.$inferInsert;
 
-export function insertLink(d: Db, link: NewChainRow) {
-  return d.insert(auditChain).values(link);
-}
-
 export async function lastLink(db: D1Database): Promise<ChainRow | null> {
   return (await drizzle(db).select().from(auditChain).orderBy(desc(auditChain.seq)).limit(1).get()) ?? null;
 }
 
-/** What D1 holds where the ledger expects its head: its last link, and the hash at expected.seq. */
+/** What D1 holds where the ledger expects its head: its last link, and the hash at expected.seq (src/db/audit-writes.ts headStatement). */
 export interface HeadSeen {
   lastSeq: number | null;
   lastHash: string | null;
   anchorHash: string | null;
-}
-
-/**
- * The one read src/audit/integrity.ts's check makes, as a statement the ledger
- * can put first in a write's own batch: the check then runs in the same transaction as the
- * write and costs no round trip of its own.
- */
-export function headQuery(d: Db, expected: { seq: number }) {
-  const last = sql`FROM ${auditChain} ORDER BY ${auditChain.seq} DESC LIMIT 1`;
-  return d
-    .select({
-      lastSeq: sql<number | null>`(SELECT ${auditChain.seq} ${last})`,
-      lastHash: sql<string | null>`(SELECT ${auditChain.hash} ${last})`,
-      anchorHash: sql<string | null>`(SELECT ${auditChain.hash} FROM ${auditChain} WHERE ${auditChain.seq} = ${expected.seq})`,
-    })
-    .from(sql`(SELECT 1)`);
 }
 
 export interface ChainEntry {

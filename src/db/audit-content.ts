@@ -1,16 +1,10 @@
 import { and, eq, inArray, lt, sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/d1";
-import { chunkText } from "../audit/content";
-import type { Db } from "./audit-events";
 import { auditContent, auditEvents } from "./schema";
 
 /** Queries on audit_content: prompt and response text in pieces under D1's row limit. */
 
 export type ContentPart = "prompt" | "response";
-
-export function insertContent(d: Db, eventId: string, part: ContentPart, text: string, now: number) {
-  return chunkText(text).map((body, chunk) => d.insert(auditContent).values({ eventId, part, chunk, body, createdAt: now }));
-}
 
 export interface EventText {
   prompt: string | null;

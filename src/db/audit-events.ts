@@ -16,18 +16,6 @@ export type EventCompletion = Pick<
   "status" | "outcome" | "code" | "latencyMs" | "ttfbMs" | "promptTokens" | "completionTokens" | "bytesOut" | "responseSha256" | "responseBytes" | "finishedAt"
 > & { tokensEstimated?: boolean } & Partial<Pick<AuditEventRow, "backend" | "servedModel" | "failover" | "costMicros">>;
 
-export function insertEvent(d: Db, row: NewAuditEvent) {
-  return d.insert(auditEvents).values(row);
-}
-
-/** Completes an open record and marks it sealed at `seq`, in the same statement. */
-export function completeEvent(d: Db, id: string, completion: EventCompletion, seq: number) {
-  return d
-    .update(auditEvents)
-    .set({ ...completion, sealedSeq: seq })
-    .where(and(eq(auditEvents.id, id), isNull(auditEvents.finishedAt)));
-}
-
 export function markSealed(d: Db, id: string, seq: number) {
   return d.update(auditEvents).set({ sealedSeq: seq }).where(and(eq(auditEvents.id, id), isNull(auditEvents.sealedSeq)));
 }

@@ -21,6 +21,7 @@ import { serviceProcesses } from "./bench/process-cpu";
 import { findWorkerd, peakDuring, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
 import { routingStepBench } from "./bench/routing-step";
+import { runtimeFloor } from "./bench/runtime-floor";
 import { sensitiveScanBench } from "./bench/sensitive-scan";
 import { syscallsPerRequest } from "./bench/syscalls";
 
@@ -69,6 +70,8 @@ async function main(): Promise<void> {
     progress("sensitive-data scan, 32k characters", results.sensitiveScan32k);
     results.routingStep = await routingStepBench(); // what routing adds per request (budget: ≤ 0.2 ms), no catalog and three backends
     progress("routing step, per request", results.routingStep);
+    results.runtimeFloor = await runtimeFloor(workerd); // what workerd charges per object call, commit and row: the floor under any arrangement of the pipeline
+    progress("runtime floor (workerd CPU per call)", results.runtimeFloor);
 
     // Warm every path (JIT, connections, the user's Durable Object).
     for (const side of Object.values(sides)) await sequentialClients(side.target, "/api/chat", chat, 8, 50);

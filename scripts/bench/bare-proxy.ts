@@ -98,7 +98,7 @@ const proxy :Workerd.Worker = (
   let errors = "";
   child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
-  await waitUntilServing(url, () => child.exitCode !== null, () => errors);
+  await waitUntilServing(`${url}/api/version`, "bare proxy", () => child.exitCode !== null, () => errors);
   return {
     url,
     runtime: "workerd",
@@ -111,15 +111,16 @@ const proxy :Workerd.Worker = (
   };
 }
 
-async function waitUntilServing(url: string, exited: () => boolean, errors: () => string): Promise<void> {
+/** Until `probeUrl` answers at all (10 s); the process's stderr in the error when it exits or never does. */
+export async function waitUntilServing(probeUrl: string, what: string, exited: () => boolean, errors: () => string): Promise<void> {
   for (let attempt = 0; attempt < 200; attempt++) {
-    if (exited()) throw new Error(`bare proxy exited:\n${errors()}`);
+    if (exited()) throw new Error(`${what} exited:\n${errors()}`);
     try {
-      await fetch(`${url}/api/version`);
+      await fetch(probeUrl);
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  throw new Error(`bare proxy did not start:\n${errors()}`);
+  throw new Error(`${what} did not start:\n${errors()}`);
 }

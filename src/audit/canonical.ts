@@ -1,3 +1,5 @@
+import { sha256Hex } from "../hex";
+
 /**
  * The canonical encoding the hash chain covers, and the chain's link rule.
  * Pure functions: the recorder seals with them, verify re-computes with them.
@@ -92,11 +94,6 @@ export function encodeAdminAction(a: SealedAdminAction): string {
 
 export function encodeLink(seq: number, prevHash: string, contentHash: string): string {
   return JSON.stringify(["link/v1", seq, prevHash, contentHash]);
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
 }
 
 export function eventContentHash(event: SealedEvent): Promise<string> {

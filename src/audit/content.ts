@@ -1,5 +1,5 @@
 import type { CaptureMode } from "../vocabulary";
-import { sha256Hex } from "./canonical";
+import { sha256Hex } from "../hex";
 
 /**
  * Prompt and response text per capture mode, and its storage in pieces.

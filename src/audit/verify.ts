@@ -1,7 +1,8 @@
 import { chainPage, firstUnchained, type ChainEntry } from "../db/audit-chain";
 import { contentOf, type EventText } from "../db/audit-content";
 import type { AuditEventRow } from "../db/audit-events";
-import { adminContentHash, eventContentHash, genesisHash, linkHash, sealedEventOf, sha256Hex } from "./canonical";
+import { sha256Hex } from "../hex";
+import { adminContentHash, eventContentHash, genesisHash, linkHash, sealedEventOf } from "./canonical";
 import { groupByBytes } from "./content";
 import type { ChainHead } from "./group-commit";
 

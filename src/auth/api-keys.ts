@@ -1,3 +1,4 @@
+import { hex, sha256Hex } from "../hex";
 import { constantTimeEqual } from "./passwords";
 
 /**
@@ -24,13 +25,6 @@ function base64url(bytes: Uint8Array): string {
   return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
-}
-
-export async function sha256Hex(text: string): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
-}
 
 export async function generateKey(): Promise<GeneratedKey> {
   const prefix = hex(crypto.getRandomValues(new Uint8Array(6)));

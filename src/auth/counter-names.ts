@@ -1,3 +1,5 @@
+import { hex } from "../hex";
+
 /**
  * Names for the sign-in counters that say nothing to someone reading the
  * disk: HMAC-SHA256 under a key derived from the session secret. Durable
@@ -18,5 +20,5 @@ function keyFor(secret: string): Promise<CryptoKey> {
 
 export async function hmacHex(secret: string, value: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", await keyFor(secret), new TextEncoder().encode(value));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(mac);
 }

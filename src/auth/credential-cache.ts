@@ -3,6 +3,7 @@ import { EpochCache } from "../db/epoch-cache";
 import type { ApiKeyRow } from "../db/api-keys";
 import type { UserRow } from "../db/users";
 import type { KeyScope } from "./key-scope";
+import { hex } from "../hex";
 
 /**
  * What this isolate remembers about credentials it checked, so the hot path
@@ -56,7 +57,7 @@ function key(): Promise<CryptoKey> {
 async function fingerprint(username: string, password: string): Promise<string> {
   const data = new TextEncoder().encode(`${username.toLowerCase()}\u0000${password}`);
   const mac = new Uint8Array(await crypto.subtle.sign("HMAC", await key(), data));
-  return Array.from(mac, (byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(mac);
 }
 
 /** The user a successful check of this username and password established, if no credential changed since. */

@@ -1,3 +1,5 @@
+import { hex } from "../hex";
+
 /**
  * Keys derived from the SESSION_SECRET binding with HKDF-SHA256, one label
  * per use, so no new secret has to be provisioned and none is kept in D1:
@@ -48,5 +50,5 @@ export function wrapKey(secret: string): Promise<CryptoKey> {
 /** Hex HMAC-SHA256 of `category:value`: the category keeps an email and a token with equal text apart. */
 export async function fingerprint(key: CryptoKey, category: string, value: string): Promise<string> {
   const mac = await crypto.subtle.sign("HMAC", key, encoder.encode(`${category}:${value}`));
-  return [...new Uint8Array(mac)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  return hex(mac);
 }

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { encodeAdminAction, encodeEvent, encodeLink, eventContentHash, genesisHash, linkHash, sha256Hex, type SealedEvent } from "../../../src/audit/canonical";
+import { encodeAdminAction, encodeEvent, encodeLink, eventContentHash, genesisHash, linkHash, type SealedEvent } from "../../../src/audit/canonical";
+import { sha256Hex } from "../../../src/hex";
 
 const event: SealedEvent = {
   id: "r-1", kind: "request", startedAt: 1_700_000_000_000, userId: "u-1", keyId: null, clientAddress: "10.0.0.1",

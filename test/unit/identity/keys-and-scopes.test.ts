@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { generateKey, keyPrefix, secretMatches, sha256Hex } from "../../../src/auth/api-keys";
+import { generateKey, keyPrefix, secretMatches } from "../../../src/auth/api-keys";
+import { sha256Hex } from "../../../src/hex";
 import { globCovers, intersectModels, keyScopeSchema, narrowLimits, parseStoredScope } from "../../../src/auth/key-scope";
 import { principalFor } from "../../../src/auth/principal-for";
 import { parseConfig } from "../../../src/config";

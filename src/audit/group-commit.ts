@@ -13,6 +13,13 @@ import { linkHash } from "./canonical";
  * starts at the committed head; the head moves only once the batch has
  * committed. If a batch fails, each op is retried alone, so one bad op fails
  * alone and the rest still land.
+ *
+ * An op submitted with `linger` (a completion: written after the answer,
+ * nobody waits for it) may wait up to `lingerMs` for company: the next op
+ * that must not wait (a write-ahead begin, on a request's critical path)
+ * takes it along in its own batch. So a steady stream of requests, even
+ * one client's one after another, costs one D1 transaction per request
+ * instead of two. Alone, it commits once its time is up.
  */
 
 export interface ChainHead {
@@ -44,6 +51,9 @@ export type BuildOp<S> = (draft: ChainDraft) => Promise<S[]>;
 
 interface Pending<S> {
   build: BuildOp<S>;
+  /** May wait for company until `at + lingerMs`. */
+  linger: boolean;
+  at: number;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -53,26 +63,42 @@ export interface GroupCommitOptions<S> {
   /** Runs the statements as one transaction. */
   commit(statements: S[], head: ChainHead): Promise<void>;
   maxOps?: number;
+  /** How long a lingering op may wait for company (default 0: never). */
+  lingerMs?: number;
 }
 
 export class GroupCommit<S> {
   private readonly queue: Pending<S>[] = [];
   private busy = false;
+  private lingerTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: GroupCommitOptions<S>) {}
 
-  submit(build: BuildOp<S>): Promise<void> {
+  submit(build: BuildOp<S>, options: { linger?: boolean } = {}): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ build, resolve, reject });
+      this.queue.push({ build, linger: options.linger === true && (this.options.lingerMs ?? 0) > 0, at: Date.now(), resolve, reject });
       void this.pump();
     });
+  }
+
+  /** Milliseconds the queue may still wait: >0 only while every op in it lingers and the oldest has time left. */
+  private waitLeft(now: number): number {
+    if (this.queue.some((op) => !op.linger)) return 0;
+    return Math.max(0, this.queue[0]!.at + (this.options.lingerMs ?? 0) - now);
   }
 
   private async pump(): Promise<void> {
     if (this.busy) return;
     this.busy = true;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = undefined;
     try {
       while (this.queue.length > 0) {
+        const wait = this.waitLeft(Date.now());
+        if (wait > 0) {
+          this.lingerTimer = setTimeout(() => void this.pump(), wait);
+          break;
+        }
         const ops = this.queue.splice(0, this.options.maxOps ?? 200);
         const retry = await this.run(ops);
         // A failed group is retried one op at a time, so only the bad op fails.

@@ -49,6 +49,14 @@ const alarmEveryMs = 60_000;
 const bucketGraceMs = 5_000;
 const purgeBatch = 1_000;
 const maxOpen = 20_000;
+/**
+ * A completion (written after its answer: no client waits for it) waits this
+ * long for the next write-ahead begin, which takes it along in its own D1
+ * transaction (src/audit/group-commit.ts). Long enough for a client's next
+ * request to arrive; short enough that a record is sealed moments after its
+ * answer even when no other request comes.
+ */
+const completionLingerMs = 5;
 
 export class AuditLedger extends DurableObject<PlainBindings> {
   private head: ChainHead = { seq: 0, hash: genesisHash };
@@ -64,6 +72,7 @@ export class AuditLedger extends DurableObject<PlainBindings> {
     this.writer = new GroupCommit<Statement>({
       head: () => this.head,
       commit: (statements, head) => this.commit(statements, head),
+      lingerMs: completionLingerMs,
     });
     ctx.blockConcurrencyWhile(async () => {
       this.broken = (await ctx.storage.get<ChainBroken>(brokenKey)) ?? null;
@@ -113,7 +122,7 @@ export class AuditLedger extends DurableObject<PlainBindings> {
     }
     const record = started;
     const now = Date.now();
-    await this.writer.submit((draft) => completeOp(this.env.DB, draft, record, completion, response, now));
+    await this.writer.submit((draft) => completeOp(this.env.DB, draft, record, completion, response, now), { linger: true });
     this.open.delete(id);
     return true;
   }

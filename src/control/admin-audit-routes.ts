@@ -107,7 +107,6 @@ async function listPage(c: Context<AppEnv>, forced: EventFilter): Promise<Respon
   return c.json({ events: rows.map(eventView), next: rows.length === query.limit ? rows[rows.length - 1]!.seq : null });
 }
 
-/** Seals what is waiting first (so recent records are checked too), then walks the chain. */
 /**
  * Checks what is there, as it is: nothing is sealed first (sealing pending
  * records would write a new head over a rolled-back chain). The ledger's own

@@ -1,6 +1,6 @@
 import { runInDurableObject } from "cloudflare:test";
 import { describe, expect, test } from "vitest";
-import { finished, ledger, started } from "./helpers";
+import { finished, ledger, rowOf, started } from "./helpers";
 
 /**
  * The ledger's own storage holds one thing per commit: the anchor (the head
@@ -38,5 +38,61 @@ describe("the audit ledger's storage writes", () => {
         for (const name of ["put", "delete", "setAlarm", "deleteAlarm"]) delete (state.storage as unknown as Patchable)[name];
       });
     }
+  });
+});
+
+/**
+ * A completion is written after its answer, so it may wait a few
+ * milliseconds for the next request's write-ahead begin and share its D1
+ * transaction (src/audit/group-commit.ts, linger): one transaction per
+ * request instead of two for a client sending one request after another.
+ */
+describe("the audit ledger's D1 transactions", () => {
+  type Batch = (statements: unknown[]) => Promise<unknown>;
+  async function countingBatches(): Promise<{ sizes: number[]; restore(): Promise<void> }> {
+    const sizes: number[] = [];
+    await runInDurableObject(ledger(), (instance) => {
+      const db = (instance as unknown as { env: { DB: { batch: Batch } } }).env.DB;
+      const original = db.batch.bind(db);
+      db.batch = (statements) => (sizes.push(statements.length), original(statements));
+    });
+    return {
+      sizes,
+      restore: () =>
+        runInDurableObject(ledger(), (instance) => {
+          delete (instance as unknown as { env: { DB: Record<string, unknown> } }).env.DB.batch;
+        }),
+    };
+  }
+
+  test("a completion followed by the next begin: one transaction carries both", async () => {
+    const warm = started();
+    await ledger().begin(warm, null);
+    await ledger().complete(warm.id, finished(), null);
+    const counted = await countingBatches();
+    try {
+      const first = started();
+      await ledger().begin(first, null);
+      expect(counted.sizes).toHaveLength(1);
+      const completed = ledger().complete(first.id, finished(), "an answer");
+      const next = started();
+      await ledger().begin(next, null);
+      expect(await completed).toBe(true);
+      // begin; then the completion (update, response, link) with the next begin (insert), each batch led by the head check.
+      expect(counted.sizes).toHaveLength(2);
+      expect(counted.sizes[1]).toBeGreaterThanOrEqual(5);
+    } finally {
+      await counted.restore();
+    }
+  });
+
+  test("a completion with no request after it is still committed within moments (error: no company)", async () => {
+    const record = started();
+    await ledger().begin(record, null);
+    const startedAt = Date.now();
+    expect(await ledger().complete(record.id, finished(), null)).toBe(true);
+    expect(Date.now() - startedAt).toBeLessThan(1_000);
+    expect(await rowOf(record.id)).toMatchObject({ outcome: "ok" });
+    expect((await rowOf(record.id))!.sealed_seq).toBeTypeOf("number");
   });
 });

@@ -3,7 +3,7 @@ import { genesisHash, linkHash } from "../../../src/audit/canonical";
 import { GroupCommit, type ChainHead } from "../../../src/audit/group-commit";
 
 /** A fake store standing in for D1: records each batch; a statement "bad" fails its batch. */
-function harness() {
+function harness(lingerMs?: number) {
   let head: ChainHead = { seq: 0, hash: genesisHash };
   const batches: string[][] = [];
   let release: (() => void) | null = null;
@@ -16,6 +16,7 @@ function harness() {
       batches.push(statements);
       head = next;
     },
+    ...(lingerMs === undefined ? {} : { lingerMs }),
   });
   return {
     writer,
@@ -76,5 +77,38 @@ describe("group commit", () => {
     await expect(h.writer.submit(async () => { throw new Error("no such record"); })).rejects.toThrow("no such record");
     await h.writer.submit(sealing("next"));
     expect(h.batches).toEqual([["next@1"]]);
+  });
+
+  test("a lingering op (a completion) rides along in the next op's batch that may not wait (a begin): one transaction for both", async () => {
+    const h = harness(50);
+    const completion = h.writer.submit(sealing("done"), { linger: true });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    expect(h.batches).toEqual([]);
+    await h.writer.submit(async () => ["begin"]);
+    await completion;
+    expect(h.batches).toEqual([["done@1", "begin"]]);
+  });
+
+  test("alone, a lingering op commits once its time is up, not before", async () => {
+    const h = harness(30);
+    const started = Date.now();
+    await h.writer.submit(sealing("late"), { linger: true });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(25);
+    expect(h.batches).toEqual([["late@1"]]);
+  });
+
+  test("without lingerMs the flag changes nothing: it commits at once", async () => {
+    const h = harness();
+    await h.writer.submit(sealing("now"), { linger: true });
+    expect(h.batches).toEqual([["now@1"]]);
+  });
+
+  test("a lingering op that fails never takes the begin it rode with down (error)", async () => {
+    const h = harness(50);
+    const bad = h.writer.submit(async () => ["bad"], { linger: true });
+    const begin = h.writer.submit(async () => ["begin"]);
+    await begin;
+    await expect(bad).rejects.toThrow("constraint failed");
+    expect(h.batches).toEqual([["begin"]]);
   });
 });

@@ -1,10 +1,8 @@
-import { spawn } from "node:child_process";
-import { readFile, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFile } from "node:fs/promises";
 import { Miniflare } from "miniflare";
 import { freePort } from "../../test/e2e/helpers/gatehouse-process";
 import { descendants } from "../lib/process-tree";
+import { startScratchWorkerd } from "./scratch-workerd";
 
 /**
  * The baseline the issue asks for: a worker that only forwards, served by
@@ -73,13 +71,11 @@ async function viaMiniflare(upstream: string): Promise<BareProxy> {
 }
 
 async function rawWorkerd(upstream: string, workerdPid: number | null): Promise<BareProxy> {
-  const binary = workerdPid !== null ? `/proc/${workerdPid}/exe` : join(process.cwd(), "node_modules/.bin/workerd");
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), "gatehouse-bare-"));
-  await writeFile(join(dir, "proxy.js"), proxyScript);
-  await writeFile(
-    join(dir, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
+  const workerd = await startScratchWorkerd(workerdPid, {
+    name: "bare proxy",
+    files: { "proxy.js": proxyScript },
+    probePath: "/api/version",
+    config: (_dir, port) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .proxy),
@@ -93,34 +89,6 @@ const proxy :Workerd.Worker = (
   bindings = [(name = "UPSTREAM", service = "upstream")],
 );
 `,
-  );
-  const child = spawn(binary, ["serve", join(dir, "config.capnp")], { stdio: ["ignore", "ignore", "pipe"] });
-  let errors = "";
-  child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
-  const url = `http://127.0.0.1:${port}`;
-  await waitUntilServing(`${url}/api/version`, "bare proxy", () => child.exitCode !== null, () => errors);
-  return {
-    url,
-    runtime: "workerd",
-    pids: child.pid ? [child.pid] : [],
-    close: async () => {
-      child.kill("SIGTERM");
-      await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-}
-
-/** Until `probeUrl` answers at all (10 s); the process's stderr in the error when it exits or never does. */
-export async function waitUntilServing(probeUrl: string, what: string, exited: () => boolean, errors: () => string): Promise<void> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    if (exited()) throw new Error(`${what} exited:\n${errors()}`);
-    try {
-      await fetch(probeUrl);
-      return;
-    } catch {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  throw new Error(`${what} did not start:\n${errors()}`);
+  });
+  return { url: workerd.url, runtime: "workerd", pids: [workerd.pid], close: workerd.close };
 }

@@ -1,10 +1,5 @@
-import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { freePort } from "../../test/e2e/helpers/gatehouse-process";
-import { waitUntilServing } from "./bare-proxy";
 import { cpuSeconds } from "./process-cpu";
+import { startScratchWorkerd } from "./scratch-workerd";
 
 /**
  * What the runtime itself charges for the parts a governed request is made
@@ -60,20 +55,16 @@ export default {
 `;
 
 export async function runtimeFloor(workerdPid: number | null, calls = 2_000): Promise<RuntimeFloor> {
-  const binary = workerdPid !== null ? `/proc/${workerdPid}/exe` : join(process.cwd(), "node_modules/.bin/workerd");
-  const port = await freePort();
-  const dir = await mkdtemp(join(tmpdir(), "gatehouse-floor-"));
-  await mkdir(join(dir, "data"));
-  await writeFile(join(dir, "caller.js"), callerScript);
-  await writeFile(join(dir, "object.js"), objectScript);
-  await writeFile(
-    join(dir, "config.capnp"),
-    `using Workerd = import "/workerd/workerd.capnp";
+  const workerd = await startScratchWorkerd(workerdPid, {
+    name: "runtime floor",
+    files: { "caller.js": callerScript, "object.js": objectScript },
+    probePath: "/ping?calls=1",
+    config: (dir, port) => `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [
     (name = "main", worker = .caller),
     (name = "other", worker = .object),
-    (name = "disk", disk = (path = "${join(dir, "data")}", writable = true)),
+    (name = "disk", disk = (path = "${dir}", writable = true)),
   ],
   sockets = [(name = "http", address = "127.0.0.1:${port}", http = (), service = "main")],
 );
@@ -91,21 +82,15 @@ const object :Workerd.Worker = (
   durableObjectStorage = (localDisk = "disk"),
 );
 `,
-  );
-  const child = spawn(binary, ["serve", join(dir, "config.capnp")], { stdio: ["ignore", "ignore", "pipe"] });
-  let errors = "";
-  child.stderr!.on("data", (chunk: Buffer) => (errors += chunk.toString()));
+  });
   try {
-    const url = `http://127.0.0.1:${port}`;
-    await waitUntilServing(`${url}/ping?calls=1`, "runtime floor's workerd", () => child.exitCode !== null, () => errors);
-    const pid = child.pid!;
     const perCall = async (kind: string): Promise<number> => {
-      await fetch(`${url}/${kind}?calls=200`).then((response) => response.text()); // warm: JIT, the object, its table
-      const before = (await cpuSeconds([pid])).get(pid)!;
-      const response = await fetch(`${url}/${kind}?calls=${calls}`);
+      await fetch(`${workerd.url}/${kind}?calls=200`).then((response) => response.text()); // warm: JIT, the object, its table
+      const before = (await cpuSeconds([workerd.pid])).get(workerd.pid)!;
+      const response = await fetch(`${workerd.url}/${kind}?calls=${calls}`);
       if (!response.ok) throw new Error(`runtime floor: ${kind}: ${response.status} ${await response.text()}`);
       await response.text();
-      const after = (await cpuSeconds([pid])).get(pid)!;
+      const after = (await cpuSeconds([workerd.pid])).get(workerd.pid)!;
       return Math.round(((after.user + after.system - before.user - before.system) * 1e6) / calls);
     };
     const ping = await perCall("ping");
@@ -119,8 +104,6 @@ const object :Workerd.Worker = (
       callIntoAnotherWorkersObjectUs: await perCall("other"),
     };
   } finally {
-    child.kill("SIGTERM");
-    await new Promise((resolve) => (child.exitCode !== null ? resolve(null) : child.once("exit", resolve)));
-    await rm(dir, { recursive: true, force: true });
+    await workerd.close();
   }
 }

@@ -69,21 +69,25 @@ describe("the audit ledger's D1 transactions", () => {
     const warm = started();
     await ledger().begin(warm, null);
     await ledger().complete(warm.id, finished(), null);
-    const counted = await countingBatches();
-    try {
+    // The begin must reach the ledger within the completion's 5 ms; on a loaded machine one try may miss it.
+    // Without the linger every try takes two transactions (the completion, then the begin), so this still fails then.
+    const tries: number[][] = [];
+    for (let attempt = 0; attempt < 3 && tries.at(-1)?.length !== 1; attempt++) {
       const first = started();
       await ledger().begin(first, null);
-      expect(counted.sizes).toHaveLength(1);
-      const completed = ledger().complete(first.id, finished(), "an answer");
-      const next = started();
-      await ledger().begin(next, null);
-      expect(await completed).toBe(true);
-      // begin; then the completion (update, response, link) with the next begin (insert), each batch led by the head check.
-      expect(counted.sizes).toHaveLength(2);
-      expect(counted.sizes[1]).toBeGreaterThanOrEqual(5);
-    } finally {
-      await counted.restore();
+      const counted = await countingBatches();
+      try {
+        const completed = ledger().complete(first.id, finished(), "an answer");
+        await ledger().begin(started(), null);
+        expect(await completed).toBe(true);
+        tries.push([...counted.sizes]);
+      } finally {
+        await counted.restore();
+      }
     }
+    // The completion (update, response, link) with the next begin (insert), led by the head check: one batch.
+    expect(tries.at(-1)).toHaveLength(1);
+    expect(tries.at(-1)![0]).toBeGreaterThanOrEqual(5);
   });
 
   test("a completion with no request after it is still committed within moments (error: no company)", async () => {

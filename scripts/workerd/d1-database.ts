@@ -29,26 +29,29 @@ interface Counters {
   size: number;
 }
 
-/** Whether a statement's text is more than comments and blanks, remembered per text (a few dozen distinct ones, each sent many times). */
-const hasSql = new Map<string, boolean>();
+/** What a statement's text says before it runs, remembered per text (a few dozen distinct ones, each sent many times). */
+interface TextFacts {
+  /** More than comments and blanks. */
+  isStatement: boolean;
+  /** One SELECT: it changes nothing (no change count, row id or size to read after it). A second statement after a `;` may. */
+  readOnly: boolean;
+}
+const factsByText = new Map<string, TextFacts>();
 const maxRemembered = 1_000;
 
-function isStatement(sql: string): boolean {
-  let known = hasSql.get(sql);
-  if (known === undefined) {
-    known = sql.replace(/^\s+--.*/gm, "").trim().length > 0;
-    if (hasSql.size >= maxRemembered) hasSql.clear();
-    hasSql.set(sql, known);
+function factsOf(sql: string): TextFacts {
+  let facts = factsByText.get(sql);
+  if (facts === undefined) {
+    facts = { isStatement: sql.replace(/^\s+--.*/gm, "").trim().length > 0, readOnly: /^\s*select\b[^;]*;?\s*$/i.test(sql) };
+    if (factsByText.size >= maxRemembered) factsByText.clear();
+    factsByText.set(sql, facts);
   }
-  return known;
+  return facts;
 }
-
-/** One SELECT changes nothing (no change count, row id or size to read after it); anything else may — a text with a second statement after a `;` included. */
-const readOnly = (sql: string) => /^\s*select\b[^;]*;?\s*$/i.test(sql);
 
 export class D1DatabaseObject extends DurableObject implements D1DatabaseRpc {
   query(queries: D1Query[]): D1Answer {
-    const statements = queries.filter((query) => isStatement(query.sql));
+    const statements = queries.filter((query) => factsOf(query.sql).isStatement);
     if (statements.length === 0) return { error: "No SQL statements detected." };
     try {
       return this.ctx.storage.transactionSync(() => {
@@ -71,7 +74,7 @@ export class D1DatabaseObject extends DurableObject implements D1DatabaseRpc {
     const columns = cursor.columnNames;
     const rows: unknown[][] = [];
     for (const row of cursor.raw()) rows.push(row.map(jsonValue));
-    const after = readOnly(query.sql) ? before : this.counters();
+    const after = factsOf(query.sql).readOnly ? before : this.counters();
     const changes = after.totalChanges - before.totalChanges;
     const meta: D1Meta = {
       served_by: servedBy,

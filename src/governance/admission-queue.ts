@@ -4,7 +4,8 @@ import { configFrom } from "../config";
 import type { PlainBindings } from "../plain-bindings";
 import { BackendGates } from "./backend-gates";
 import { HeldLeases } from "./held-leases";
-import { earliestExpiry, expiredLeases, leaseTtlMs } from "./lease";
+import { KnownAlarm } from "./known-alarm";
+import { earliestExpiry, expiredLeases, leaseIdsSchema, leaseTtlMs } from "./lease";
 import { LeaseStore } from "./lease-store";
 import {
   enterInput, failoverInput, localCandidates, slotCandidate,
@@ -43,18 +44,18 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
   private readonly inflight: HeldLeases;
   private readonly line = new WaitingLine();
   private readonly gates: BackendGates;
-  /** The alarm as last set or read: known in memory, so a request never reads it back from storage. */
-  private alarmAt: number | null = null;
+  private readonly nextAlarm: KnownAlarm;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
     const config = () => configFrom(this.env);
     this.gates = new BackendGates(() => ({ failures: config().GATEHOUSE_BREAKER_FAILURES, cooldownMs: config().GATEHOUSE_BREAKER_COOLDOWN * 1000 }));
     this.inflight = new HeldLeases(new LeaseStore(ctx.storage.sql));
+    this.nextAlarm = new KnownAlarm(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       this.gates.learn(localCandidates(config().GATEHOUSE_MAX_INFLIGHT));
       for (const lease of this.inflight.restore()) this.gates.hold(lease.backend, Date.now());
-      this.alarmAt = await ctx.storage.getAlarm();
+      await this.nextAlarm.load();
     });
   }
 
@@ -115,10 +116,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
 
   /** Keeps the slots of every live request a worker names, in one call and one commit (admission-beat.ts). */
   async renewAll(leaseIds: string[]): Promise<boolean[]> {
-    if (!Array.isArray(leaseIds) || leaseIds.length > 10_000 || !leaseIds.every((id) => typeof id === "string")) {
-      throw new TypeError("lease ids must be a list of strings");
-    }
-    return this.inflight.renew(leaseIds, Date.now());
+    return this.inflight.renew(leaseIdsSchema.parse(leaseIds), Date.now());
   }
 
   /** Frees the slot (its backend's breaker learns `outcome`), or takes the request out of the queue. */
@@ -167,7 +165,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
 
   /** Frees the slots of requests that stopped renewing, and hands them on; lets half-open breakers take a trial. */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.nextAlarm.fired();
     this.dropExpired(Date.now());
     this.pump(Date.now());
     await this.scheduleAlarm();
@@ -208,10 +206,7 @@ export class AdmissionQueue extends DurableObject<PlainBindings> {
     // Someone waits while a breaker cools down: wake when it may take a trial.
     const retryAt = this.line.all().length > 0 ? this.gates.nextRetryAt(Date.now()) : null;
     const next = earliestExpiry(retryAt === null ? expiries : [...expiries, retryAt]);
-    // An alarm already due earlier stays (it finds nothing, or sets the next): no storage call per request.
-    if (next === null || (this.alarmAt !== null && this.alarmAt <= next)) return;
-    this.alarmAt = next;
-    await this.ctx.storage.setAlarm(next);
+    await this.nextAlarm.moveEarlier(next);
   }
 }
 

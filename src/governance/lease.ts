@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /**
  * Slots (a user's concurrency slot, a place on the GPU) are leases. The
  * request that holds one renews it while it is alive; a request that died
@@ -5,6 +7,11 @@
  * slot once the lease runs out. So a crash can hold a slot for at most one
  * lease, never for ever.
  */
+
+/** A lease's id (the request id), as the objects accept it from the worker. */
+export const leaseIdSchema = z.string().min(1).max(100);
+/** The lease ids one renewal call may name (admission-beat.ts). */
+export const leaseIdsSchema = z.array(leaseIdSchema).max(10_000);
 
 /** How long a slot stays held without a renewal. */
 export const leaseTtlMs = 60_000;

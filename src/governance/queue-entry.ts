@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { leaseIdSchema } from "./lease";
 import { builtInBackendName } from "../backends/types";
 
 /**
@@ -24,7 +25,7 @@ const candidateList = z
 
 // Trust boundary: the worker is our own code, but a malformed call is refused, not queued.
 export const enterInput = z.object({
-  leaseId: z.string().min(1).max(100),
+  leaseId: leaseIdSchema,
   userId: z.string().min(1).max(200),
   username: z.string().max(200),
   service: z.boolean(),
@@ -35,7 +36,7 @@ export type EnterInput = z.input<typeof enterInput>;
 export type ParsedEnterInput = z.output<typeof enterInput>;
 
 export const failoverInput = z.object({
-  leaseId: z.string().min(1).max(100),
+  leaseId: leaseIdSchema,
   /** What the held backend did: "failure" feeds its breaker; null when the caller learned nothing. */
   outcome: z.enum(["success", "failure"]).nullable(),
   /** Where the request may go next, in preference order (the failed backend is never chosen again). */

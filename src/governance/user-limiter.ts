@@ -2,7 +2,8 @@ import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import type { PlainBindings } from "../plain-bindings";
 import type { TokenUsage } from "../inference/exchange";
-import { earliestExpiry, expiredLeases, leaseTtlMs, spillAfterMs } from "./lease";
+import { KnownAlarm } from "./known-alarm";
+import { earliestExpiry, expiredLeases, leaseIdSchema, leaseIdsSchema, leaseTtlMs, spillAfterMs } from "./lease";
 import { limitsSchema, type Limits } from "./limits";
 import { charge } from "./quota-window";
 import type { Reservation } from "./reservation";
@@ -30,10 +31,10 @@ const stateKey = "state";
 
 // Trust boundary: the worker is our own code, but a malformed call must be
 // refused (the caller turns the throw into 503 limiter_unavailable), not counted.
-const leaseId = z.string().min(1).max(100);
+
 const tokenCount = z.number().int().nonnegative().max(1_000_000_000_000);
 const acquireInput = z.object({
-  leaseId,
+  leaseId: leaseIdSchema,
   limits: limitsSchema,
   reserve: z.object({ prompt: tokenCount, output: tokenCount }).optional(),
 });
@@ -50,16 +51,16 @@ export interface AcquireInput {
 
 export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
-  /** The alarm as last set or read. */
-  private alarmAt: number | null = null;
+  private readonly nextAlarm: KnownAlarm;
   /** Pending while an admission's change is in memory only. */
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
+    this.nextAlarm = new KnownAlarm(ctx.storage);
     void ctx.blockConcurrencyWhile(async () => {
       this.state = (await ctx.storage.get<LimiterState>(stateKey)) ?? emptyLimiterState();
-      this.alarmAt = await ctx.storage.getAlarm();
+      await this.nextAlarm.load();
     });
   }
 
@@ -88,7 +89,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** Keeps the slots of every live request a worker names, in one call and one commit (admission-beat.ts). */
   async renewAll(ids: string[]): Promise<boolean[]> {
-    const parsed = z.array(leaseId).max(10_000).parse(ids);
+    const parsed = leaseIdsSchema.parse(ids);
     const expiresAt = Date.now() + leaseTtlMs;
     const leases = { ...this.state.leases };
     const held = parsed.map((id) => {
@@ -108,7 +109,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
    * already lapsed: they were spent all the same.
    */
   async release(id: string, usage: TokenUsage | null): Promise<void> {
-    leaseId.parse(id);
+    leaseIdSchema.parse(id);
     const leases = { ...this.state.leases };
     delete leases[id];
     const reserved = { ...this.state.reserved };
@@ -129,7 +130,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
 
   /** Frees the slots of requests that stopped renewing (their process died). */
   override async alarm(): Promise<void> {
-    this.alarmAt = null;
+    this.nextAlarm.fired();
     // Nothing lapsed (the usual case: every request released): only the next alarm, if anything is held.
     await (this.dropExpired(Date.now()) ? this.persist() : this.persist({ stateChanged: false }));
   }
@@ -157,11 +158,8 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     }
     const writes = stateChanged ? [this.ctx.storage.put(stateKey, this.state)] : [];
     const next = earliestExpiry(Object.values(this.state.leases));
-    // An alarm due earlier than needed stays: it frees nothing and sets the next, once per lease time at most.
-    if (next !== null && (this.alarmAt === null || this.alarmAt > next)) {
-      this.alarmAt = next;
-      writes.push(this.ctx.storage.setAlarm(next));
-    }
+    const alarm = this.nextAlarm.moveEarlier(next);
+    if (alarm) writes.push(alarm);
     await Promise.all(writes);
   }
 }

@@ -153,3 +153,30 @@ describe("lease renewal", () => {
     expect((await queue.snapshot()).inflight).toBe(0);
   });
 });
+
+describe("renewal lists (security)", () => {
+  test("both objects refuse a malformed list of lease ids outright, and renew nothing", async () => {
+    const userId = `renew-hostile-${crypto.randomUUID()}`;
+    const queue = globalQueue();
+    const admission = new Admission(limiterOf(userId), queue, crypto.randomUUID());
+    await admission.acquireUser({ ...defaultLimits, concurrency: null });
+    await admission.enterQueue({ userId, username: userId, service: false, candidates: [{ name: "local", slots: 10 }] });
+    const hostile: unknown[] = [
+      "not-a-list",
+      null,
+      [null],
+      [{ toString: () => "x" }],
+      [""],
+      ["x".repeat(101)],
+      Array.from({ length: 10_001 }, () => "id"),
+    ];
+    try {
+      for (const ids of hostile) {
+        await expect(limiterOf(userId).renewAll(ids as string[]), JSON.stringify(ids).slice(0, 40)).rejects.toThrow();
+        await expect(queue.renewAll(ids as string[]), JSON.stringify(ids).slice(0, 40)).rejects.toThrow();
+      }
+    } finally {
+      await admission.release(null);
+    }
+  });
+});

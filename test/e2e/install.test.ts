@@ -186,6 +186,8 @@ describe("install.sh / uninstall.sh into a temporary root", { timeout: 240_000 }
       expect(running[0]!.pid).toBe(gateway.child.pid);
       // The generated config is private to the service user.
       expect((await stat(join(gateway.runtimeDir, "gatehouse.capnp"))).mode & 0o777).toBe(0o600);
+      // V8's young generation is capped (memory the models need; README "Performance"), and workerd started with it.
+      expect(await readFile(join(gateway.runtimeDir, "gatehouse.capnp"), "utf8")).toMatch(/v8Flags = \[\s*"--max-semi-space-size=4"\s*\]/);
       // Every line it printed is one JSON object (workerd's own lines included).
       await servesAsInstalled(gateway);
       for (const line of gateway.output().split("\n").filter((text) => text.trim() !== "")) {

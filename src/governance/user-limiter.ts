@@ -16,18 +16,30 @@ import { decide, emptyLimiterState, usageReport, type Decision, type LimiterStat
  * racing requests against a burst of 10 see exactly 10 admissions.
  *
  * Storage: one KV entry "state" = LimiterState (bucket, usage windows,
- * held leases), on disk, so counters survive a restart. A release (the
- * charge) writes it at once; an admission writes it within spillAfterMs, or
- * with the release when that comes first: under workerd's 10 s idle
- * eviction, so an evicted object still counts a long request's slot, while a
- * short request costs one commit, not two. A restart inside that window ends
- * the admitted request anyway; what it loses is that request's rate token.
+ * held leases), on disk, so counters survive a restart. The counts that
+ * decide are always the ones in memory (one object, one event at a time);
+ * the disk only has to catch up in time:
+ * - a release (the charge) is written at once when it was the user's only
+ *   request in flight, and otherwise within releaseLingerMs: releases that
+ *   arrive meanwhile share the commit, so a busy user costs one commit per
+ *   few requests instead of one each. The answer was delivered before
+ *   its release; a kill -9 inside that window loses that request's charge
+ *   (not its audit record), as one between the answer and the release
+ *   always could;
+ * - an admission is written within spillAfterMs, or with a release when
+ *   that comes first: under workerd's 10 s idle eviction, so an evicted
+ *   object still counts a long request's slot, while a short request costs
+ *   no commit of its own. A restart inside that window ends the admitted
+ *   request anyway; what it loses is that request's rate token.
  * The alarm goes in the same commit when it must move earlier; its time is
  * kept in memory, and an alarm that finds nothing to free is left to fire
  * rather than deleted per request.
  */
 
 const stateKey = "state";
+
+/** How long a release's charge waits for others to share its commit (see above). */
+export const releaseLingerMs = 5;
 
 // Trust boundary: the worker is our own code, but a malformed call must be
 // refused (the caller turns the throw into 503 limiter_unavailable), not counted.
@@ -52,8 +64,9 @@ export interface AcquireInput {
 export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
   private readonly nextAlarm: KnownAlarm;
-  /** Pending while an admission's change is in memory only. */
+  /** Pending while a change is in memory only; fires at writeDueAt. */
   private writeTimer: ReturnType<typeof setTimeout> | undefined;
+  private writeDueAt = Number.POSITIVE_INFINITY;
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
@@ -77,7 +90,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
       leases: { ...this.state.leases, [leaseId]: now + leaseTtlMs },
       reserved: { ...this.state.reserved, [leaseId]: decision.held },
     };
-    this.writeTimer ??= setTimeout(() => void this.persist(), spillAfterMs);
+    this.persistWithin(spillAfterMs);
     return decision;
   }
 
@@ -118,7 +131,10 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     const counted = usageInput.safeParse(usage);
     const tokens = counted.success && counted.data ? counted.data.promptTokens + counted.data.completionTokens : 0;
     this.state = { ...this.state, leases, reserved, usage: tokens > 0 ? charge(this.state.usage, tokens, Date.now()) : this.state.usage };
-    await this.persist();
+    // Another of this user's requests in flight will release soon: share its commit. Alone, write now
+    // (a timer and a turn of its own would cost more than the commit it might save).
+    if (Object.keys(leases).length > 0 || this.writeDueAt <= Date.now() + releaseLingerMs) this.persistWithin(releaseLingerMs);
+    else await this.persist();
   }
 
   /** The user's limits and usage now, for the account page and the admin console. */
@@ -150,11 +166,21 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     return true;
   }
 
+  /** Writes the state within `ms` (sooner if a write is already due sooner): one commit for what changes meanwhile. */
+  private persistWithin(ms: number): void {
+    const due = Date.now() + ms;
+    if (this.writeTimer !== undefined && this.writeDueAt <= due) return;
+    clearTimeout(this.writeTimer);
+    this.writeDueAt = due;
+    this.writeTimer = setTimeout(() => void this.persist(), ms);
+  }
+
   /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
   private async persist({ stateChanged = true } = {}): Promise<void> {
     if (stateChanged) {
       clearTimeout(this.writeTimer);
       this.writeTimer = undefined;
+      this.writeDueAt = Number.POSITIVE_INFINITY;
     }
     const writes = stateChanged ? [this.ctx.storage.put(stateKey, this.state)] : [];
     const next = earliestExpiry(Object.values(this.state.leases));

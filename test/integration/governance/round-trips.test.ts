@@ -2,6 +2,7 @@ import { env, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test"
 import { beforeEach, describe, expect, test } from "vitest";
 import { Admission } from "../../../src/governance/admission";
 import { leaseRenewMs } from "../../../src/governance/lease";
+import { releaseLingerMs } from "../../../src/governance/user-limiter";
 import { defaultLimits } from "../../../src/governance/limits";
 import { resetSimulator } from "../helpers/simulator";
 import { chatBody, globalQueue, limiterOf, principalFor, send } from "./harness";
@@ -110,6 +111,45 @@ describe("storage writes per governed request", () => {
     } finally {
       for (const undo of unwrap) await undo();
     }
+  });
+});
+
+describe("releases of one busy user share a commit", () => {
+  test("five requests released together: one put within the linger, every charge counted at once and on disk", async () => {
+    const userId = `linger-${crypto.randomUUID()}`;
+    const limits = { ...defaultLimits, concurrency: null, dailyTokens: 1_000_000 };
+    const queue = env.ADMISSION.get(env.ADMISSION.idFromName(`linger-${crypto.randomUUID()}`));
+    const admissions = Array.from({ length: 5 }, () => new Admission(limiterOf(userId), queue, crypto.randomUUID()));
+    for (const admission of admissions) await admission.acquireUser(limits);
+    const writes: string[] = [];
+    const unwrap = await countWrites(limiterOf(userId), "user", writes);
+    try {
+      await Promise.all(admissions.map((admission) => admission.release({ promptTokens: 10, completionTokens: 5 })));
+      // Released in memory at once: the next admission already sees the slots free and the tokens charged.
+      const report = await limiterOf(userId).report(limits);
+      expect(report.inflight).toBe(0);
+      expect(report.day.used).toBe(75);
+      await new Promise((resolve) => setTimeout(resolve, releaseLingerMs + 50));
+      // One commit for the five, not five.
+      expect(writes).toEqual(["user.put"]);
+      // On disk: what a restarted object would read back.
+      const stored = await runInDurableObject(limiterOf(userId), (_instance, state) => state.storage.get<{ leases: Record<string, number>; usage: { dayTokens: number } }>("state"));
+      expect(Object.keys(stored!.leases)).toEqual([]);
+      expect(stored!.usage.dayTokens).toBe(75);
+    } finally {
+      await unwrap();
+    }
+  });
+
+  test("a user's only request in flight is charged on disk before its release returns", async () => {
+    const userId = `alone-${crypto.randomUUID()}`;
+    const limits = { ...defaultLimits, concurrency: null, dailyTokens: 1_000_000 };
+    const admission = new Admission(limiterOf(userId), globalQueue(), crypto.randomUUID());
+    await admission.acquireUser(limits);
+    await admission.release({ promptTokens: 3, completionTokens: 4 });
+    const stored = await runInDurableObject(limiterOf(userId), (_instance, state) => state.storage.get<{ leases: Record<string, number> }>("state"));
+    expect(stored).toBeDefined();
+    expect(Object.keys(stored!.leases)).toEqual([]);
   });
 });
 

@@ -46,12 +46,13 @@ const d1BindingModule = "gatehouse-internal:d1";
 
 /**
  * V8's young generation capped at 4 MiB per semi-space (by default V8 lets
- * it grow several times larger under load, in every isolate). Every request allocates a little and lets it
- * go; a smaller nursery is collected more often, each time briefly, and what
- * it saves is memory the box's models need. Measured (README "Performance"):
- * workerd's peak with 64 streams 303 -> 199 MiB, CPU per request within
- * noise in an interleaved A/B; 2 MiB saved ~10 MiB more for +8 % CPU at 64
- * concurrent, 1 MiB cost ~30 %.
+ * it grow several times larger under load, in every isolate, and workerd
+ * keeps what it grew). Every request allocates a little and lets it go; a
+ * smaller nursery is collected more often, each time briefly, and what it
+ * saves is memory the box's models need. Measured (README "Performance"):
+ * the installed unit's workerd at the 64-stream peak 305 -> 207 MiB, CPU
+ * per request within noise in an interleaved A/B; 2 MiB saved ~10 MiB more
+ * for +8 % CPU at 64 concurrent, 1 MiB cost ~30 %.
  */
 export const v8Flags = ["--max-semi-space-size=4"] as const;
 

@@ -18,6 +18,7 @@ import { startBareProxy, runtimeOf } from "./bench/bare-proxy";
 import { sequentialClients, type Target } from "./bench/http-timing";
 import { throughput } from "./bench/load";
 import { serviceProcesses } from "./bench/process-cpu";
+import { measureInstalledService } from "./bench/installed-memory";
 import { findWorkerd, peakDuring, peakRssDuring, serviceRss } from "./bench/process-memory";
 import { latencyRounds, round, streamingRounds, throughputRounds, type RoundOptions, type Sides } from "./bench/rounds";
 import { routingStepBench } from "./bench/routing-step";
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
       fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(config) }),
     );
   let bare: Awaited<ReturnType<typeof startBareProxy>> | undefined;
+  const results: Record<string, unknown> = {};
   try {
     const admin = await AdminClient.signIn(gatehouse.url);
     const high = { rpm: 1_000_000_000, burst: 1_000_000_000, concurrency: 10_000, dailyTokens: null, monthlyTokens: null, models: null };
@@ -62,7 +64,7 @@ async function main(): Promise<void> {
       gatehouse: { target: gated, pids: await serviceProcesses(gatehouse.child.pid!), runtimePids: workerd ? [workerd] : [] },
     };
     const options: RoundOptions = { rounds, seconds, chat, streamed };
-    const results: Record<string, unknown> = { machine: machine(), rounds, seconds, bareRuntime: bare.runtime };
+    Object.assign(results, { machine: machine(), rounds, seconds, bareRuntime: bare.runtime });
     // Every process of the running service together (npm start's whole tree), at rest after sign-in.
     results.serviceMemory = await serviceRss(gatehouse.child.pid!);
     progress("service memory at rest", results.serviceMemory);
@@ -105,14 +107,19 @@ async function main(): Promise<void> {
       progress("system calls per governed request (strace -c -f, c8)", results.syscalls);
     }
     results.audit = await auditAndExport(gatehouse.url, admin, gated, workerd);
-    report(results);
-    await writeFile("bench-results.json", `${JSON.stringify(results, null, 2)}\n`);
   } finally {
     await bare?.close();
     await gatehouse.stop();
     await gatehouse.cleanup();
     await simulator.close();
   }
+  // The service as the unit runs it (workerd alone), once npm start is gone: the memory target's own figure.
+  if (process.env.BENCH_INSTALLED !== "0") {
+    results.installedService = await measureInstalledService();
+    progress("installed service (the unit's processes), memory", results.installedService);
+  }
+  report(results);
+  await writeFile("bench-results.json", `${JSON.stringify(results, null, 2)}\n`);
 }
 
 async function auditAndExport(url: string, admin: AdminClient, gated: Target, workerd: number | null) {

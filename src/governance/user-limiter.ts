@@ -3,6 +3,7 @@ import { z } from "zod";
 import type { PlainBindings } from "../plain-bindings";
 import type { TokenUsage } from "../inference/exchange";
 import { KnownAlarm } from "./known-alarm";
+import { WriteSoon } from "./write-soon";
 import { earliestExpiry, expiredLeases, leaseIdSchema, leaseIdsSchema, leaseTtlMs, spillAfterMs } from "./lease";
 import { limitsSchema, type Limits } from "./limits";
 import { charge } from "./quota-window";
@@ -21,11 +22,12 @@ import { decide, emptyLimiterState, usageReport, type Decision, type LimiterStat
  * the disk only has to catch up in time:
  * - a release (the charge) is written at once when it was the user's only
  *   request in flight, and otherwise within releaseLingerMs: releases that
- *   arrive meanwhile share the commit, so a busy user costs one commit per
- *   few requests instead of one each. The answer was delivered before
- *   its release; a kill -9 inside that window loses that request's charge
- *   (not its audit record), as one between the answer and the release
- *   always could;
+ *   arrive meanwhile share the commit (write-soon.ts), so a busy user costs
+ *   one commit per few requests instead of one each. Each release answers
+ *   only once its charge is on disk, so the worker's way out (and a
+ *   graceful stop, which drains it) waits for it; a kill -9 inside that
+ *   window loses charges of requests already answered (never their audit
+ *   records), as one between an answer and its release always could;
  * - an admission is written within spillAfterMs, or with a release when
  *   that comes first: under workerd's 10 s idle eviction, so an evicted
  *   object still counts a long request's slot, while a short request costs
@@ -64,9 +66,8 @@ export interface AcquireInput {
 export class UserLimiter extends DurableObject<PlainBindings> {
   private state: LimiterState = emptyLimiterState();
   private readonly nextAlarm: KnownAlarm;
-  /** Pending while a change is in memory only; fires at writeDueAt. */
-  private writeTimer: ReturnType<typeof setTimeout> | undefined;
-  private writeDueAt = Number.POSITIVE_INFINITY;
+  /** The state's next write (with the alarm when it must move earlier), shared by the changes made until it runs. */
+  private readonly stateWrite = new WriteSoon(() => this.writeState());
 
   constructor(ctx: DurableObjectState, env: PlainBindings) {
     super(ctx, env);
@@ -90,7 +91,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
       leases: { ...this.state.leases, [leaseId]: now + leaseTtlMs },
       reserved: { ...this.state.reserved, [leaseId]: decision.held },
     };
-    this.persistWithin(spillAfterMs);
+    void this.stateWrite.within(spillAfterMs);
     return decision;
   }
 
@@ -112,7 +113,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     });
     if (!held.includes(true)) return held;
     this.state = { ...this.state, leases };
-    await this.persist();
+    await this.stateWrite.now();
     return held;
   }
 
@@ -132,9 +133,10 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     const tokens = counted.success && counted.data ? counted.data.promptTokens + counted.data.completionTokens : 0;
     this.state = { ...this.state, leases, reserved, usage: tokens > 0 ? charge(this.state.usage, tokens, Date.now()) : this.state.usage };
     // Another of this user's requests in flight will release soon: share its commit. Alone, write now
-    // (a timer and a turn of its own would cost more than the commit it might save).
-    if (Object.keys(leases).length > 0 || this.writeDueAt <= Date.now() + releaseLingerMs) this.persistWithin(releaseLingerMs);
-    else await this.persist();
+    // (a timer and a turn of its own would cost more than the commit it might save). Either way the
+    // release answers once its charge is on disk: a stop drains it (test/e2e/quota-stops.test.ts).
+    if (Object.keys(leases).length > 0 || this.stateWrite.dueWithin(releaseLingerMs)) await this.stateWrite.within(releaseLingerMs);
+    else await this.stateWrite.now();
   }
 
   /** The user's limits and usage now, for the account page and the admin console. */
@@ -148,7 +150,7 @@ export class UserLimiter extends DurableObject<PlainBindings> {
   override async alarm(): Promise<void> {
     this.nextAlarm.fired();
     // Nothing lapsed (the usual case: every request released): only the next alarm, if anything is held.
-    await (this.dropExpired(Date.now()) ? this.persist() : this.persist({ stateChanged: false }));
+    await (this.dropExpired(Date.now()) ? this.stateWrite.now() : this.moveAlarm());
   }
 
   /** True when a lease lapsed (the state changed). */
@@ -166,27 +168,15 @@ export class UserLimiter extends DurableObject<PlainBindings> {
     return true;
   }
 
-  /** Writes the state within `ms` (sooner if a write is already due sooner): one commit for what changes meanwhile. */
-  private persistWithin(ms: number): void {
-    const due = Date.now() + ms;
-    if (this.writeTimer !== undefined && this.writeDueAt <= due) return;
-    clearTimeout(this.writeTimer);
-    this.writeDueAt = due;
-    this.writeTimer = setTimeout(() => void this.persist(), ms);
+  /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
+  private async writeState(): Promise<void> {
+    const put = this.ctx.storage.put(stateKey, this.state);
+    await Promise.all([put, this.moveAlarm()]);
   }
 
-  /** The state, and the alarm when it must move earlier, written without an await between them: one commit. */
-  private async persist({ stateChanged = true } = {}): Promise<void> {
-    if (stateChanged) {
-      clearTimeout(this.writeTimer);
-      this.writeTimer = undefined;
-      this.writeDueAt = Number.POSITIVE_INFINITY;
-    }
-    const writes = stateChanged ? [this.ctx.storage.put(stateKey, this.state)] : [];
-    const next = earliestExpiry(Object.values(this.state.leases));
-    const alarm = this.nextAlarm.moveEarlier(next);
-    if (alarm) writes.push(alarm);
-    await Promise.all(writes);
+  /** The alarm, when the earliest lease now ends before it. */
+  private async moveAlarm(): Promise<void> {
+    await this.nextAlarm.moveEarlier(earliestExpiry(Object.values(this.state.leases)));
   }
 }
 

@@ -115,7 +115,7 @@ describe("storage writes per governed request", () => {
 });
 
 describe("releases of one busy user share a commit", () => {
-  test("five requests released together: one put within the linger, every charge counted at once and on disk", async () => {
+  test("five requests released together: one put within the linger, each release answered once it is on disk, every charge counted", async () => {
     const userId = `linger-${crypto.randomUUID()}`;
     const limits = { ...defaultLimits, concurrency: null, dailyTokens: 1_000_000 };
     const queue = env.ADMISSION.get(env.ADMISSION.idFromName(`linger-${crypto.randomUUID()}`));
@@ -124,13 +124,15 @@ describe("releases of one busy user share a commit", () => {
     const writes: string[] = [];
     const unwrap = await countWrites(limiterOf(userId), "user", writes);
     try {
+      const started = Date.now();
       await Promise.all(admissions.map((admission) => admission.release({ promptTokens: 10, completionTokens: 5 })));
-      // Released in memory at once: the next admission already sees the slots free and the tokens charged.
+      // Each release answered once the shared write was done: one commit for the five, not five, within the linger.
+      expect(writes).toEqual(["user.put"]);
+      expect(Date.now() - started).toBeLessThan(releaseLingerMs + 1_000);
       const report = await limiterOf(userId).report(limits);
       expect(report.inflight).toBe(0);
       expect(report.day.used).toBe(75);
       await new Promise((resolve) => setTimeout(resolve, releaseLingerMs + 50));
-      // One commit for the five, not five.
       expect(writes).toEqual(["user.put"]);
       // On disk: what a restarted object would read back.
       const stored = await runInDurableObject(limiterOf(userId), (_instance, state) => state.storage.get<{ leases: Record<string, number>; usage: { dayTokens: number } }>("state"));

@@ -7,9 +7,14 @@
  * workerd's CPU per request (user + system, from /proc) for each run and the
  * medians. Both trees need their node_modules. Load from other work moves
  * both alike when interleaved like this; compare the medians, not one run.
+ * AB_MEASURE=latency measures each run's median added latency instead (the
+ * governed /api/chat, `connections` sequential clients), AB_MEASURE=ttfb the
+ * median time to the first byte of streamed answers (50 chunks 20 ms apart,
+ * as the bench's streaming step).
  */
 import { join } from "node:path";
 import { startOllamaSimulator } from "../../test/fixtures/ollama-sim/server";
+import { median as medianOf, sequentialClients } from "./http-timing";
 import { throughput } from "./load";
 import { cpuDuring } from "./process-cpu";
 import { findWorkerd } from "./process-memory";
@@ -19,6 +24,8 @@ const pairs = Number(pairsArg ?? 4);
 const requests = Number(requestsArg ?? 400);
 const connections = Number(connectionsArg ?? 8);
 const chat = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "benchmark me please" }], stream: false });
+const streamed = JSON.stringify({ model: "llama3.2", messages: [{ role: "user", content: "stream to me" }] });
+const measure = (process.env.AB_MEASURE ?? "cpu") as "cpu" | "latency" | "ttfb";
 
 interface Side {
   name: string;
@@ -42,6 +49,10 @@ async function start(name: string, tree: string, ollama: string): Promise<Side> 
 
 async function run(side: Side, amount: number): Promise<number> {
   const target = { url: side.url, headers: { Authorization: `Bearer ${side.secret}` } };
+  if (measure !== "cpu") {
+    const timings = await sequentialClients(target, "/api/chat", measure === "ttfb" ? streamed : chat, connections, Math.max(1, Math.round(amount / connections)));
+    return medianOf(timings.map((timing) => (measure === "ttfb" ? timing.ttfb : timing.total)));
+  }
   const { result, partCpuMs } = await cpuDuring([side.workerd], [side.workerd], () => throughput(target, "/api/chat", chat, connections, { amount }));
   if (result.non2xx > 0 || result.errors > 0) throw new Error(`${side.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
   return partCpuMs / result.requests;
@@ -52,6 +63,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   if (!treeA || !treeB) throw new Error("usage: ab.ts <treeA> <treeB> [pairs] [requests] [connections]");
   const simulator = await startOllamaSimulator({ port: 0 });
+  if (measure === "ttfb") {
+    await fetch(`${simulator.url}/__sim/config`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ chunkCount: 50, chunkDelayMs: 20 }) });
+  }
   const sides = [await start("A", treeA, `127.0.0.1:${simulator.port}`), await start("B", treeB, `127.0.0.1:${simulator.port}`)];
   try {
     for (const side of sides) await run(side, 200); // warm: JIT, connections, the user's objects
@@ -61,7 +75,7 @@ async function main(): Promise<void> {
       for (const side of pair % 2 === 0 ? sides : [...sides].reverse()) {
         const ms = await run(side, requests);
         perRequest[side.name]!.push(ms);
-        console.error(`ab: ${side.name} workerd CPU per request ${ms.toFixed(2)} ms`);
+        console.error(`ab: ${side.name} ${measure === "cpu" ? "workerd CPU per request" : `median ${measure}`} ${ms.toFixed(2)} ms`);
       }
     }
     const a = median(perRequest.A!);
